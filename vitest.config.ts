@@ -1,7 +1,12 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
-const SHELL_TESTS = ["**/*_object_test.ts", "**/*_binding_test.ts", "**/*_handler_test.ts", "**/*_routes_test.ts"];
+const SHELL_TESTS = [
+  "**/*_object_test.ts",
+  "**/*_binding_test.ts",
+  "**/*_handler_test.ts",
+  "**/*_routes_test.ts",
+];
 const IGNORE = ["node_modules/**", ".wrangler/**", "dist/**", "scripts/**"];
 
 export default defineConfig({
@@ -17,10 +22,19 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", COMMIT_INTERVAL_SECONDS: "1" } },
+          }),
+        ],
         test: {
           name: "workerd",
-          include: [...SHELL_TESTS.map((g) => `{workers,durable-objects,r2}/${g}`), "test/workerd/**/*_test.ts"],
+          globalSetup: ["test/workerd/global_setup.ts"],
+          include: [
+            ...SHELL_TESTS.map((g) => `{workers,durable-objects,r2}/${g}`),
+            "test/workerd/**/*_test.ts",
+          ],
           exclude: IGNORE,
           testTimeout: 60_000,
         },

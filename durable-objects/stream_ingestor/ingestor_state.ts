@@ -1,0 +1,125 @@
+/**
+ * Pure helpers of the StreamIngestor: the persisted state shape, the status report, the
+ * stream URL with `?since=`, and a sliding events/s meter. No runtime APIs here.
+ */
+
+/** What the ingestor persists (one row per key in its SQLite `kv` table). */
+export interface IngestorState {
+  running: boolean;
+  url: string | null;
+  since: string | null;
+  resumeId: string | null;
+  received: number;
+  canary: number;
+  /** Events read again after a resume and recognised as already received. */
+  rereads: number;
+  spilled: number;
+  messagesSent: number;
+  lastEventTime: number | null;
+  lastFlushAt: number | null;
+}
+
+/** The state of an ingestor that never ran. */
+export function initialIngestorState(): IngestorState {
+  return {
+    running: false,
+    url: null,
+    since: null,
+    resumeId: null,
+    received: 0,
+    canary: 0,
+    rereads: 0,
+    spilled: 0,
+    messagesSent: 0,
+    lastEventTime: null,
+    lastFlushAt: null,
+  };
+}
+
+/** The ingestor's report over RPC (and in /api/health). */
+export interface IngestorStatus {
+  running: boolean;
+  connected: boolean;
+  url: string | null;
+  last_event_id: string | null;
+  events_per_second: number;
+  lag_seconds: number | null;
+  received: number;
+  canary: number;
+  rereads: number;
+  spilled: number;
+  messages_sent: number;
+  connections: number;
+  reconnects: number;
+  last_error: string | null;
+  last_connected_at: string | null;
+}
+
+/** Builds the URL to connect to: `since` applies only when there is no resume id. */
+export function connectUrl(base: string, since: string | null, resumeId: string | null): string {
+  if (!since || resumeId) return base;
+  const url = new URL(base);
+  url.searchParams.set("since", since);
+  return url.toString();
+}
+
+/** Reads `meta.dt` (or `timestamp`) of an event's JSON text as epoch ms; null when absent. */
+export function eventTimeOf(data: string): number | null {
+  try {
+    const event = JSON.parse(data);
+    const dt = event?.meta?.dt;
+    if (typeof dt === "string") {
+      const ms = Date.parse(dt);
+      return Number.isFinite(ms) ? ms : null;
+    }
+    return typeof event?.timestamp === "number" ? event.timestamp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A sliding-window rate meter over the last `windowMs` of samples. */
+export interface RateMeter {
+  samples: Array<{ at: number; count: number }>;
+  windowMs: number;
+}
+
+/** Returns a meter with the sample added and old samples dropped. */
+export function recordRate(meter: RateMeter, at: number, count: number): RateMeter {
+  const samples = meter.samples.filter((s) => s.at > at - meter.windowMs);
+  samples.push({ at, count });
+  return { ...meter, samples };
+}
+
+/** Events per second over the meter's window as seen at `now`. */
+export function rateOf(meter: RateMeter, now: number): number {
+  const live = meter.samples.filter((s) => s.at > now - meter.windowMs);
+  const total = live.reduce((sum, s) => sum + s.count, 0);
+  return Math.round((total / (meter.windowMs / 1000)) * 10) / 10;
+}
+
+/** Flush policy: a batch goes to the queue when any limit is reached. */
+export interface FlushPolicy {
+  maxEvents: number;
+  maxBytes: number;
+  maxWaitMs: number;
+}
+
+/** Default flush policy: ≤ 1 s of latency, ≤ ~1 MB per flush (a few sendBatch calls). */
+export const DEFAULT_FLUSH: FlushPolicy = { maxEvents: 2_000, maxBytes: 1_000_000, maxWaitMs: 1_000 };
+
+/** Decides whether the pending buffer must be flushed now. */
+export function shouldFlush(
+  pending: { events: number; bytes: number; firstAt: number | null },
+  now: number,
+  policy: FlushPolicy,
+): boolean {
+  if (pending.events === 0 || pending.firstAt === null) return false;
+  return pending.events >= policy.maxEvents || pending.bytes >= policy.maxBytes ||
+    now - pending.firstAt >= policy.maxWaitMs;
+}
+
+/** The R2 key an oversized event's text is spilled to (content-addressed, so a re-read rewrites the same key). */
+export function spillKey(digestHex: string): string {
+  return `ingest-spill/${digestHex}.json`;
+}

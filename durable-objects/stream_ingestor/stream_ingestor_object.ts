@@ -1,0 +1,321 @@
+import { DurableObject } from "cloudflare:workers";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { createSseReader } from "./sse.ts";
+import { bronzeIdentity, eventKeyOf } from "../../workers/queue/bronze.ts";
+import {
+  groupForSendBatch,
+  isCanaryEvent,
+  isOversized,
+  nextBackoffMs,
+  packMessages,
+  type RawEvent,
+} from "./batching.ts";
+import {
+  connectUrl,
+  DEFAULT_FLUSH,
+  eventTimeOf,
+  type IngestorState,
+  type IngestorStatus,
+  initialIngestorState,
+  type RateMeter,
+  rateOf,
+  recordRate,
+  shouldFlush,
+  spillKey,
+} from "./ingestor_state.ts";
+
+/** The single ingestor's instance name. */
+export const INGESTOR_NAME = "recentchange";
+const WATCHDOG_MS = 30_000;
+const MAX_CONNECTION_MS = 10 * 60_000;
+const MAX_MESSAGE_BYTES = 120_000;
+/** How long identities of read events are remembered to recognise re-reads after a resume. */
+const SEEN_RETENTION_MS = 6 * 3_600_000;
+
+interface Pending {
+  event: RawEvent;
+  canary: boolean;
+  identity?: string;
+}
+
+/** Options of `start()`. */
+export interface IngestorStartOptions {
+  url: string;
+  since?: string | null;
+}
+
+/**
+ * StreamIngestor: holds the one SSE connection, drops canaries, packs events into Queue
+ * messages and persists the resume id only after the queue accepted the batch.
+ */
+export class StreamIngestor extends DurableObject<Env> {
+  #abort: AbortController | null = null;
+  #loop: Promise<void> | null = null;
+  #connected = false;
+  #connections = 0;
+  #failures = 0;
+  #lastError: string | null = null;
+  #lastConnectedAt: number | null = null;
+  #meter: RateMeter = { samples: [], windowMs: 10_000 };
+  #lastPrune = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS seen (identity TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    );
+    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)");
+  }
+
+  /** Starts (or keeps) ingesting from `url`; idempotent. */
+  async start(options: IngestorStartOptions): Promise<IngestorStatus> {
+    const state = this.#load();
+    if (state.url !== options.url && this.#loop) this.#abort?.abort("stream URL changed");
+    this.#save({ running: true, url: options.url, since: options.since ?? null });
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.status();
+  }
+
+  /** Stops ingesting and closes the connection after flushing what was read. */
+  async stop(): Promise<IngestorStatus> {
+    this.#save({ running: false });
+    this.#abort?.abort("stopped");
+    await this.ctx.storage.deleteAlarm();
+    await this.#loop;
+    return this.status();
+  }
+
+  /** Forgets everything (resume id and counters); used by the admin reset. */
+  async reset(): Promise<IngestorStatus> {
+    await this.stop();
+    this.ctx.storage.sql.exec("DELETE FROM kv");
+    this.ctx.storage.sql.exec("DELETE FROM seen");
+    this.#meter = { samples: [], windowMs: 10_000 };
+    this.#connections = 0;
+    this.#failures = 0;
+    this.#lastError = null;
+    return this.status();
+  }
+
+  /** Reports connection state, resume id, rate and lag. */
+  status(): IngestorStatus {
+    const s = this.#load();
+    const now = Date.now();
+    return {
+      running: s.running,
+      connected: this.#connected,
+      url: s.url,
+      last_event_id: s.resumeId,
+      events_per_second: rateOf(this.#meter, now),
+      lag_seconds: s.lastEventTime === null ? null : Math.max(0, Math.round((now - s.lastEventTime) / 1000)),
+      received: s.received,
+      canary: s.canary,
+      rereads: s.rereads,
+      spilled: s.spilled,
+      messages_sent: s.messagesSent,
+      connections: this.#connections,
+      reconnects: Math.max(0, this.#connections - 1),
+      last_error: this.#lastError,
+      last_connected_at: this.#lastConnectedAt === null
+        ? null
+        : new Date(this.#lastConnectedAt).toISOString(),
+    };
+  }
+
+  /** Alarm: keeps the connection alive; re-armed as a watchdog while a connection runs. */
+  override async alarm(): Promise<void> {
+    if (!this.#load().running) return;
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    if (this.#loop) return; // a connection is already being read in this isolate
+    this.#loop = this.#connectOnce().finally(() => (this.#loop = null));
+    await this.#loop;
+    if (!this.#load().running) return;
+    const delay = this.#failures === 0 ? 100 : nextBackoffMs(this.#failures, Math.random());
+    await this.ctx.storage.setAlarm(Date.now() + delay);
+  }
+
+  async #connectOnce(): Promise<void> {
+    const state = this.#load();
+    if (!state.url) throw new Error("StreamIngestor has no stream URL; call start({ url }) first");
+    const url = connectUrl(state.url, state.since, state.resumeId);
+    const abort = new AbortController();
+    this.#abort = abort;
+    const timer = setTimeout(() => abort.abort("maximum connection time reached"), MAX_CONNECTION_MS);
+    try {
+      const response = await fetch(url, { headers: this.#headers(state.resumeId), signal: abort.signal });
+      if (!response.ok || !response.body) {
+        throw new Error(`HTTP ${response.status} ${response.statusText} from ${url}`);
+      }
+      this.#connected = true;
+      this.#connections++;
+      this.#lastConnectedAt = Date.now();
+      await this.#read(response.body, abort.signal);
+      this.#failures = 0;
+    } catch (error) {
+      if (abort.signal.aborted) {
+        this.#failures = 0;
+      } else {
+        this.#failures++;
+        this.#lastError = `${new Date().toISOString()} cannot read ${url}: ${String(error)}`;
+        console.error(JSON.stringify({ msg: "Stream connection failed", url, error: String(error) }));
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#connected = false;
+      this.#abort = null;
+    }
+  }
+
+  #headers(resumeId: string | null): Record<string, string> {
+    const headers: Record<string, string> = {
+      Accept: "text/event-stream",
+      "User-Agent": this.env.USER_AGENT,
+    };
+    if (resumeId) headers["Last-Event-ID"] = resumeId;
+    return headers;
+  }
+
+  async #read(body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<void> {
+    const pending: Pending[] = [];
+    let bytes = 0;
+    let firstAt: number | null = null;
+    const reader = createSseReader((frame) => {
+      const event: RawEvent = { sse_id: frame.id, data: frame.data, received_at: Date.now() };
+      pending.push({ event, canary: isCanaryEvent(frame.data) });
+      bytes += frame.data.length;
+      firstAt ??= event.received_at;
+    });
+    const flush = async () => {
+      const batch = pending.splice(0, pending.length);
+      bytes = 0;
+      firstAt = null;
+      await this.#flush(batch);
+    };
+    const stream = body.getReader();
+    try {
+      let next = stream.read();
+      while (true) {
+        const wait = firstAt === null
+          ? DEFAULT_FLUSH.maxWaitMs
+          : Math.max(0, DEFAULT_FLUSH.maxWaitMs - (Date.now() - firstAt));
+        const result = await Promise.race([next, sleep(wait)]);
+        if (result === undefined) {
+          if (pending.length) await flush();
+          continue;
+        }
+        if (result.done) {
+          const { discardedBytes } = reader.end();
+          if (discardedBytes) {
+            console.log(
+              JSON.stringify({
+                msg: "Unterminated last frame dropped; re-read on resume",
+                bytes: discardedBytes,
+              }),
+            );
+          }
+          break;
+        }
+        reader.push(result.value);
+        if (shouldFlush({ events: pending.length, bytes, firstAt }, Date.now(), DEFAULT_FLUSH)) await flush();
+        next = stream.read();
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      // Complete frames read so far are kept; an unterminated last frame is re-read on resume.
+      if (pending.length) await flush();
+      stream.releaseLock();
+    }
+  }
+
+  async #flush(read: Pending[]): Promise<void> {
+    if (read.length === 0) return;
+    const batch = this.#withoutRereads(read);
+    const events = batch.filter((p) => !p.canary).map((p) => p.event);
+    const spilled = await this.#spillOversized(events);
+    const messages = packMessages(events, {
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      newBatchId: () => crypto.randomUUID(),
+    });
+    for (const group of groupForSendBatch(messages)) {
+      await this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
+    }
+    // Only now, with the batch accepted by the queue, do the resume point and the counts move.
+    const state = this.#load();
+    const lastId = read.findLast((p) => p.event.sse_id !== null)?.event.sse_id ?? state.resumeId;
+    const lastData = events.at(-1)?.data;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const p of batch) {
+        this.ctx.storage.sql.exec("INSERT OR IGNORE INTO seen (identity, at) VALUES (?, ?)", p.identity, now);
+      }
+      this.#save({
+        resumeId: lastId,
+        received: state.received + batch.length,
+        canary: state.canary + batch.filter((p) => p.canary).length,
+        rereads: state.rereads + (read.length - batch.length),
+        spilled: state.spilled + spilled,
+        messagesSent: state.messagesSent + messages.length,
+        lastEventTime: (lastData ? eventTimeOf(lastData) : null) ?? state.lastEventTime,
+        lastFlushAt: now,
+      });
+    });
+    if (now - this.#lastPrune > 60_000) {
+      this.#lastPrune = now;
+      this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", now - SEEN_RETENTION_MS);
+    }
+    this.#meter = recordRate(this.#meter, now, batch.length);
+  }
+
+  /** Drops events read before (a resume by timestamp re-serves the same millisecond's events). */
+  #withoutRereads(read: Pending[]): Pending[] {
+    const fresh: Pending[] = [];
+    const inBatch = new Set<string>();
+    for (const p of read) {
+      p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
+      if (inBatch.has(p.identity)) continue;
+      const seen =
+        this.ctx.storage.sql.exec("SELECT 1 FROM seen WHERE identity = ?", p.identity).toArray().length > 0;
+      if (seen) continue;
+      inBatch.add(p.identity);
+      fresh.push(p);
+    }
+    return fresh;
+  }
+
+  async #spillOversized(events: RawEvent[]): Promise<number> {
+    let count = 0;
+    for (const event of events) {
+      if (!isOversized(event, MAX_MESSAGE_BYTES)) continue;
+      const text = new TextEncoder().encode(`${event.sse_id ?? ""}\n${event.data}`);
+      const key = spillKey(bytesToHex(sha256(text)));
+      await this.env.LAKE.put(key, event.data);
+      event.spilled_key = key;
+      event.data = "";
+      count++;
+    }
+    return count;
+  }
+
+  #load(): IngestorState {
+    const state = initialIngestorState() as unknown as Record<string, unknown>;
+    for (const row of this.ctx.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM kv")) {
+      state[row.k] = JSON.parse(row.v);
+    }
+    return state as unknown as IngestorState;
+  }
+
+  #save(patch: Partial<IngestorState>): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const [k, v] of Object.entries(patch)) {
+        this.ctx.storage.sql.exec("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", k, JSON.stringify(v));
+      }
+    });
+  }
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+}

@@ -1,0 +1,238 @@
+import { DurableObject } from "cloudflare:workers";
+import { tableSpec } from "../../r2/tables/schemas.ts";
+import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
+import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
+import type { DataFile } from "../../r2/iceberg/data_file.ts";
+import {
+  type ClaimRequest,
+  type ClaimResult,
+  decodeStaged,
+  encodeStaged,
+  stableId,
+  type StageInput,
+  type TableStatus,
+} from "./committer_core.ts";
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL) WITHOUT ROWID",
+  "CREATE TABLE IF NOT EXISTS stages (stage_id TEXT PRIMARY KEY, files TEXT NOT NULL, file_count INTEGER NOT NULL, rows INTEGER NOT NULL, duplicates INTEGER NOT NULL, staged_at INTEGER NOT NULL, commit_id TEXT)",
+  "CREATE TABLE IF NOT EXISTS stage_owners (owner TEXT PRIMARY KEY, stage_id TEXT NOT NULL) WITHOUT ROWID",
+  "CREATE TABLE IF NOT EXISTS commits (commit_id TEXT PRIMARY KEY, state TEXT NOT NULL, created_at INTEGER NOT NULL)",
+  "CREATE INDEX IF NOT EXISTS stages_pending ON stages (commit_id)",
+];
+const COMMIT_NOW_FILES = 200;
+const RETRY_MS = 5_000;
+
+/**
+ * TableCommitter: the only writer of one Iceberg table's metadata. Keeps the table's
+ * dedupe claims, stages data files written by consumers, and commits them in batches
+ * (one snapshot per alarm) with a deterministic commit id so a retried commit is a no-op.
+ */
+export class TableCommitter extends DurableObject<Env> {
+  #lastError: string | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+  }
+
+  /** Claims keys for owners: a key belongs to the first owner that claimed it, forever. */
+  claim(table: string, requests: ClaimRequest[]): ClaimResult {
+    this.#bind(table);
+    const sql = this.ctx.storage.sql;
+    const now = Date.now();
+    const newKeys: Record<string, string[]> = {};
+    this.ctx.storage.transactionSync(() => {
+      for (const { owner, keys } of requests) {
+        const won: string[] = [];
+        for (const key of keys) {
+          const rows = sql.exec(
+            "INSERT INTO claims (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET claimed_at = claimed_at WHERE owner = excluded.owner RETURNING key",
+            key,
+            owner,
+            now,
+          ).toArray();
+          if (rows.length) won.push(key);
+        }
+        newKeys[owner] = won;
+      }
+    });
+    return { newKeys, stagedOwners: this.stagedOwners(table, requests.map((r) => r.owner)) };
+  }
+
+  /** Owners (of the given ones) whose rows are already staged in this table. */
+  stagedOwners(table: string, owners: string[]): string[] {
+    this.#bind(table);
+    return owners.filter((owner) =>
+      this.ctx.storage.sql.exec("SELECT 1 FROM stage_owners WHERE owner = ?", owner).toArray().length > 0
+    );
+  }
+
+  /** Records data files for the next commit; refuses when any owner is already staged. */
+  async stage(input: StageInput<DataFile>): Promise<{ ok: true } | { ok: false; reason: string }> {
+    this.#bind(input.table);
+    const already = this.stagedOwners(input.table, input.owners);
+    if (already.length) return { ok: false, reason: `owners already staged: ${already.join(", ")}` };
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      sql.exec(
+        "INSERT INTO stages (stage_id, files, file_count, rows, duplicates, staged_at) VALUES (?, ?, ?, ?, ?, ?)",
+        input.stageId,
+        encodeStaged(input.files),
+        input.files.length,
+        input.rows,
+        input.duplicates,
+        Date.now(),
+      );
+      for (const owner of input.owners) {
+        sql.exec("INSERT INTO stage_owners (owner, stage_id) VALUES (?, ?)", owner, input.stageId);
+      }
+    });
+    await this.#scheduleCommit();
+    return { ok: true };
+  }
+
+  /** Commits everything staged now (tests, admin, shutdown); returns the status after. */
+  async commitNow(): Promise<TableStatus> {
+    await this.#commitPending();
+    return this.status();
+  }
+
+  /** Reports the table's commit state and counters (binding the object to `table` when given). */
+  status(table?: string): TableStatus {
+    if (table) this.#bind(table);
+    const sql = this.ctx.storage.sql;
+    const pending = sql.exec<{ n: number; r: number | null }>(
+      "SELECT COUNT(*) AS n, SUM(rows) AS r FROM stages WHERE commit_id IS NULL OR commit_id IN (SELECT commit_id FROM commits WHERE state = 'pending')",
+    ).one();
+    const lastCommit = this.#meta("last_commit_at");
+    return {
+      table: this.#meta("table") ?? "",
+      version: numberOrNull(this.#meta("version")),
+      snapshot_id: this.#meta("snapshot_id"),
+      last_commit_at: lastCommit === null ? null : new Date(Number(lastCommit)).toISOString(),
+      rows: Number(this.#meta("rows") ?? 0),
+      duplicates: Number(this.#meta("duplicates") ?? 0),
+      commits: Number(this.#meta("commits") ?? 0),
+      data_files_committed: Number(this.#meta("data_files") ?? 0),
+      pending_stages: pending.n,
+      pending_rows: pending.r ?? 0,
+      last_error: this.#lastError,
+    };
+  }
+
+  /** Forgets claims, stages and counters (admin reset; the R2 objects are deleted by the caller). */
+  async reset(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    const table = this.#meta("table");
+    await this.ctx.storage.deleteAll();
+    for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
+    if (table) this.#bind(table);
+  }
+
+  /** Alarm: commits the staged files; re-arms itself after a failure. */
+  override async alarm(): Promise<void> {
+    try {
+      await this.#commitPending();
+      this.#lastError = null;
+    } catch (error) {
+      this.#lastError = `${new Date().toISOString()} ${String(error)}`;
+      console.error(
+        JSON.stringify({ msg: "Commit failed", table: this.#meta("table"), error: String(error) }),
+      );
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+
+  async #scheduleCommit(): Promise<void> {
+    const files = this.ctx.storage.sql.exec<{ n: number | null }>(
+      "SELECT SUM(file_count) AS n FROM stages WHERE commit_id IS NULL",
+    ).one().n ?? 0;
+    const interval = Number(this.env.COMMIT_INTERVAL_SECONDS || "10") * 1000;
+    const due = files >= COMMIT_NOW_FILES ? Date.now() : Date.now() + interval;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  async #commitPending(): Promise<void> {
+    const commitId = this.#claimCommit();
+    if (!commitId) return;
+    const sql = this.ctx.storage.sql;
+    const stages = sql.exec<{ files: string; rows: number; duplicates: number }>(
+      "SELECT files, rows, duplicates FROM stages WHERE commit_id = ? ORDER BY staged_at, stage_id",
+      commitId,
+    ).toArray();
+    const files = stages.flatMap((s) => decodeStaged<DataFile[]>(s.files));
+    const spec = tableSpec(this.#meta("table") ?? "");
+    const table = new IcebergTable(new R2BlobStore(this.env.LAKE), {
+      spec,
+      bucket: this.env.LAKE_BUCKET_NAME,
+      warehouse: this.env.WAREHOUSE,
+    });
+    await table.create(Date.now(), crypto.randomUUID());
+    const result = await table.append(files, { commitId, nowMs: Date.now() });
+    this.ctx.storage.transactionSync(() => {
+      sql.exec("UPDATE commits SET state = 'done' WHERE commit_id = ?", commitId);
+      this.#add("rows", stages.reduce((n, s) => n + s.rows, 0));
+      this.#add("duplicates", stages.reduce((n, s) => n + s.duplicates, 0));
+      this.#add("data_files", files.length);
+      if (result.kind !== "noop") {
+        this.#add("commits", 1);
+        this.#setMeta("version", String(result.version));
+        this.#setMeta("snapshot_id", String(result.snapshotId));
+        this.#setMeta("last_commit_at", String(Date.now()));
+      }
+    });
+    // More may have been staged while this commit ran.
+    if (sql.exec("SELECT 1 FROM stages WHERE commit_id IS NULL LIMIT 1").toArray().length) {
+      await this.#scheduleCommit();
+    }
+  }
+
+  /** Fixes the set of stages of the next commit in SQLite before any I/O, or resumes a half-done one. */
+  #claimCommit(): string | null {
+    const sql = this.ctx.storage.sql;
+    const open = sql.exec<{ commit_id: string }>(
+      "SELECT commit_id FROM commits WHERE state = 'pending' LIMIT 1",
+    ).toArray();
+    if (open.length) return open[0].commit_id;
+    const stageIds = sql.exec<{ stage_id: string }>(
+      "SELECT stage_id FROM stages WHERE commit_id IS NULL ORDER BY staged_at, stage_id",
+    ).toArray().map((r) => r.stage_id);
+    if (!stageIds.length) return null;
+    const commitId = stableId([this.#meta("table") ?? "", ...stageIds]);
+    this.ctx.storage.transactionSync(() => {
+      sql.exec(
+        "INSERT INTO commits (commit_id, state, created_at) VALUES (?, 'pending', ?)",
+        commitId,
+        Date.now(),
+      );
+      for (const id of stageIds) sql.exec("UPDATE stages SET commit_id = ? WHERE stage_id = ?", commitId, id);
+    });
+    return commitId;
+  }
+
+  #bind(table: string): void {
+    const bound = this.#meta("table");
+    if (bound === null) this.#setMeta("table", tableSpec(table).name);
+    else if (bound !== table) throw new RangeError(`This committer serves ${bound}, not ${table}`);
+  }
+
+  #meta(key: string): string | null {
+    const rows = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", key).toArray();
+    return rows.length ? rows[0].v : null;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", key, value);
+  }
+
+  #add(key: string, delta: number): void {
+    this.#setMeta(key, String(Number(this.#meta(key) ?? 0) + delta));
+  }
+}
+
+function numberOrNull(value: string | null): number | null {
+  return value === null ? null : Number(value);
+}

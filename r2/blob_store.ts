@@ -1,0 +1,20 @@
+/**
+ * The BlobStore port: the smallest object-store surface the lake needs. Implemented over an
+ * R2 binding (workerd), in memory (tests) and on a local directory (Node/Deno scripts).
+ */
+
+/** The smallest object-store surface the lake needs. */
+export interface BlobStore {
+  /** The object's bytes, or null when `key` is absent. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Writes (or replaces) `key`. */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Writes only when `key` is absent; false when another writer won. */
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean>;
+  /** The object's size, or null when `key` is absent. */
+  head(key: string): Promise<{ size: number } | null>;
+  /** All keys that start with `prefix`, in ascending order (paginates internally). */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes the keys; absent keys are ignored. */
+  delete(keys: string[]): Promise<void>;
+}

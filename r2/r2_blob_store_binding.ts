@@ -1,0 +1,72 @@
+/**
+ * Shell: the BlobStore port on a Cloudflare R2 bucket binding. Typed against the few R2 methods
+ * it calls (structurally satisfied by the Workers runtime's `R2Bucket` and Miniflare's), so
+ * Node scripts can pass a Miniflare bucket without casts.
+ */
+import type { BlobStore } from "./blob_store.ts";
+
+const DELETE_BATCH = 1000;
+
+/** The part of an R2 bucket binding that R2BlobStore uses. */
+export interface R2BucketLike {
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  put(
+    key: string,
+    value: ArrayBufferView,
+    options?: { onlyIf?: { etagDoesNotMatch?: string } },
+  ): Promise<unknown>;
+  head(key: string): Promise<{ size: number } | null>;
+  list(options: { prefix: string; cursor?: string }): Promise<
+    { objects: { key: string }[]; truncated: boolean; cursor?: string }
+  >;
+  delete(keys: string[]): Promise<void>;
+}
+
+/** A BlobStore over an R2 bucket binding (`env.LAKE`). */
+export class R2BlobStore implements BlobStore {
+  readonly #bucket: R2BucketLike;
+
+  constructor(bucket: R2BucketLike) {
+    this.#bucket = bucket;
+  }
+
+  /** The object's bytes, or null. */
+  async get(key: string): Promise<Uint8Array | null> {
+    const object = await this.#bucket.get(key);
+    return object ? new Uint8Array(await object.arrayBuffer()) : null;
+  }
+
+  /** Writes (or replaces) `key`. */
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    await this.#bucket.put(key, bytes);
+  }
+
+  /** Create-if-absent: R2 resolves to null when the `etagDoesNotMatch: "*"` condition fails. */
+  async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    const written = await this.#bucket.put(key, bytes, { onlyIf: { etagDoesNotMatch: "*" } });
+    return written !== null;
+  }
+
+  /** The object's size, or null. */
+  async head(key: string): Promise<{ size: number } | null> {
+    const object = await this.#bucket.head(key);
+    return object ? { size: object.size } : null;
+  }
+
+  /** All keys with the prefix, following R2's list cursor. */
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#bucket.list(cursor ? { prefix, cursor } : { prefix });
+      for (const object of page.objects) keys.push(object.key);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return keys.sort();
+  }
+
+  /** Deletes the keys in batches of 1000 (R2's limit per call). */
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.#bucket.delete(keys.slice(i, i + DELETE_BATCH));
+  }
+}

@@ -1,0 +1,612 @@
+/**
+ * Starts and stops the whole local runtime: the replay server (Deno), `wrangler dev` (Miniflare)
+ * with local R2/Queues/DOs, the ingestor, and the Cron Triggers that local dev never fires by
+ * itself. Used by the demo runner and the end-to-end tests. Runs under Node 22 type stripping
+ * and type-checks under Deno (erasable TypeScript only).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import process from "node:process";
+import { clearTimeout, setTimeout } from "node:timers";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (two levels above this file). */
+export const REPO_ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The path the replay server serves, as on stream.wikimedia.org. */
+export const REPLAY_STREAM_PATH = "/v2/stream/recentchange";
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Replay input files (`.jsonl` / `.sse`); required unless `live`. */
+  files?: string[];
+  /** Replay speed: a factor of real time, or "max". Default 1. */
+  speed?: number | "max";
+  /** Replay server closes the connection every N events (exercises Last-Event-ID resume). */
+  cutEvery?: number;
+  /** Connect to Wikimedia (or `streamUrl`) instead of starting the replay server. */
+  live?: boolean;
+  /** Overrides the stream URL handed to the Worker (live mode; default: wrangler.toml's). */
+  streamUrl?: string;
+  /** Worker port (default 8787); 0 picks a free one. */
+  port?: number;
+  /** Replay server port (default: a free one). */
+  replayPort?: number;
+  /** Admin token (default: $ADMIN_TOKEN, else a random one). */
+  token?: string;
+  /** wrangler `--persist-to` directory (default `<root>/.wrangler/state`). */
+  persistDir?: string;
+  /** Where child logs go (default: `logs/` beside `persistDir`). */
+  logsDir?: string;
+  /** Repository root (default: {@link REPO_ROOT}). */
+  root?: string;
+  /** Call POST /api/admin/ingest/start once the Worker is up (default true). */
+  startIngest?: boolean;
+  /** Drive Cron Triggers on their schedule: true = wrangler.toml's (default), false = none, or a list. */
+  crons?: boolean | string[];
+  /** Seconds to wait for `wrangler dev` to answer /api/health (default 60). */
+  readyTimeoutSeconds?: number;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** The `events` block of /api/health (DESIGN §4). */
+export interface HealthEvents {
+  received: number;
+  canary: number;
+  bronze: number;
+  silver: number;
+  quarantine: number;
+  duplicate: number;
+}
+
+/** The parts of /api/health the stack relies on; more fields are passed through. */
+export interface HealthReport {
+  status: string;
+  watermark: string | null;
+  events: HealthEvents;
+  [key: string]: unknown;
+}
+
+/** Options of {@link LocalStack.waitIdle}. */
+export interface WaitIdleOptions {
+  /** Give up after this long (default 10 min). */
+  timeoutMs?: number;
+  /** The counts (and table snapshots) must not change for this long (default 5 s). */
+  quietMs?: number;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  url: string;
+  token: string;
+  persistDir: string;
+  logsDir: string;
+  /** The replay server's base URL (null in live mode). */
+  replayUrl: string | null;
+  /** The URL the Worker reads the stream from. */
+  streamUrl: string;
+  /** Process ids of the children (each leads its own process group). */
+  pids: number[];
+  /** GET /api/health, parsed. */
+  health(): Promise<HealthReport>;
+  /** GET the replay server's /stats (null in live mode). */
+  replayStats(): Promise<Record<string, unknown> | null>;
+  /** Waits until the replay is served, the counts reconcile and nothing changes for `quietMs`. */
+  waitIdle(options?: WaitIdleOptions): Promise<HealthReport>;
+  /** Fires one Cron Trigger now (`/cdn-cgi/handler/scheduled?cron=`), resolving when it ran. */
+  fireCron(expr: string): Promise<{ status: number; body: string }>;
+  /** Stops every child process tree (SIGTERM, then SIGKILL); idempotent. */
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- pure helpers
+
+/** Reads `crons = [...]` of the `[triggers]` table of a wrangler.toml text. */
+export function parseCronTriggers(toml: string): string[] {
+  const lines = toml.split("\n").filter((l) => !/^\s*#/.test(l));
+  const start = lines.findIndex((l) => /^\s*\[triggers\]\s*(#.*)?$/.test(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
+  const section = lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
+  const array = /crons\s*=\s*\[([\s\S]*?)\]/.exec(section);
+  if (!array) return [];
+  return [...array[1].matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]);
+}
+
+function matchesField(field: string, value: number, min: number, max: number): boolean {
+  return field.split(",").some((part) => {
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+    if (!m) throw new RangeError(`Unsupported cron field "${part}" (only *, N, N-M, lists and /step)`);
+    const lo = m[1] === "*" ? min : Number(m[2]);
+    const hi = m[1] === "*" ? max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? max : lo;
+    const step = m[4] !== undefined ? Number(m[4]) : 1;
+    return value >= lo && value <= hi && (value - lo) % step === 0;
+  });
+}
+
+/** Whether a 5-field cron expression (UTC, as Cloudflare evaluates it) fires at `date`'s minute. */
+export function cronMatches(expr: string, date: Date): boolean {
+  const f = expr.trim().split(/\s+/);
+  if (f.length !== 5) throw new RangeError(`Cron expression "${expr}" must have 5 fields`);
+  const [minute, hour, dom, month, dow] = f;
+  const day = date.getUTCDay();
+  const domOk = matchesField(dom, date.getUTCDate(), 1, 31);
+  const dowOk = matchesField(dow, day, 0, 7) || (day === 0 && matchesField(dow, 7, 0, 7));
+  const dayOk = dom !== "*" && dow !== "*" ? domOk || dowOk : domOk && dowOk;
+  return matchesField(minute, date.getUTCMinutes(), 0, 59) && matchesField(hour, date.getUTCHours(), 0, 23) &&
+    matchesField(month, date.getUTCMonth() + 1, 1, 12) && dayOk;
+}
+
+/** `received − canary = bronze = silver + quarantine + duplicate` (DESIGN §4). */
+export function isReconciled(e: HealthEvents): boolean {
+  return e.received - e.canary === e.bronze && e.bronze === e.silver + e.quarantine + e.duplicate;
+}
+
+const firstNumber = (o: Record<string, unknown>, keys: string[]) =>
+  keys.map((k) => o[k]).find((v): v is number => typeof v === "number");
+
+/**
+ * Whether the replay server's /stats says it served its whole input: `position.next ≥ frames`
+ * (scripts/replay_server.ts), a boolean `done`/`finished`, or served ≥ total; null when it cannot tell.
+ */
+export function isReplayDone(stats: Record<string, unknown>): boolean | null {
+  const position = stats.position as Record<string, unknown> | undefined;
+  if (typeof stats.frames === "number" && typeof position?.next === "number") {
+    return position.next >= stats.frames;
+  }
+  for (const k of ["done", "finished", "complete", "exhausted"]) {
+    if (typeof stats[k] === "boolean") return stats[k] as boolean;
+  }
+  const served = firstNumber(stats, ["served", "sent", "events_served", "eventsServed"]);
+  const total = firstNumber(stats, ["total", "frames", "events_total", "eventsTotal", "total_events"]);
+  return served !== undefined && total !== undefined ? served >= total : null;
+}
+
+/** Sum of every numeric `*pending*` field of a health report (rows staged but not committed). */
+export function pendingWork(h: HealthReport): number {
+  let sum = 0;
+  const walk = (v: unknown) => {
+    if (v === null || typeof v !== "object") return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (/pending/i.test(k) && typeof x === "number") sum += x;
+      else walk(x);
+    }
+  };
+  walk(h);
+  return sum;
+}
+
+/** What must stay unchanged while idle: the counts, the watermark and table snapshot ids/versions. */
+export function idleFingerprint(h: HealthReport): string {
+  const snapshots: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (v === null || typeof v !== "object") return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (/snapshot|sequence|version|commits/i.test(k) && (typeof x === "string" || typeof x === "number")) {
+        snapshots.push(`${at}.${k}=${x}`);
+      } else walk(x, `${at}.${k}`);
+    }
+  };
+  walk(h.tables ?? h.lake ?? null, "");
+  return JSON.stringify([h.events, h.watermark, snapshots]);
+}
+
+// ---------------------------------------------------------------- processes
+
+/** A child process started by {@link spawnLogged}. */
+export interface StackChild {
+  name: string;
+  proc: ChildProcess;
+  logFile: string;
+  exited: Promise<number | string | null>;
+  exitedYet: boolean;
+  /** Size of the log file when this child started (earlier runs append to the same file). */
+  logOffset: number;
+}
+
+/** The child's own log output so far (without earlier runs'). */
+function readOwnLog(child: StackChild): string {
+  try {
+    return fs.readFileSync(child.logFile).subarray(child.logOffset).toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
+const live = new Set<StackChild>();
+let hooksInstalled = false;
+
+/** Last `n` lines of a log file (for error messages). */
+export function tailFile(file: string, n = 30): string {
+  try {
+    // deno-lint-ignore no-control-regex
+    const text = fs.readFileSync(file, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    return lines.slice(-n).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+function killGroup(child: StackChild, signal: "SIGTERM" | "SIGKILL"): void {
+  if (child.exitedYet || child.proc.pid === undefined) return;
+  try {
+    process.kill(-child.proc.pid, signal); // the whole process group (spawned detached)
+  } catch {
+    try {
+      child.proc.kill(signal);
+    } catch { /* already gone */ }
+  }
+}
+
+/** Stops one child's process tree: SIGTERM to its group, SIGKILL after `graceMs`. */
+export async function stopChild(child: StackChild, graceMs = 8_000): Promise<void> {
+  killGroup(child, "SIGTERM");
+  const timer = new Promise((r) => setTimeout(r, graceMs).unref());
+  await Promise.race([child.exited, timer]);
+  // SIGKILL the group even when the leader exited: grandchildren may linger in it.
+  if (child.proc.pid !== undefined) {
+    try {
+      process.kill(-child.proc.pid, "SIGKILL");
+    } catch { /* group empty */ }
+  }
+  live.delete(child);
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", () => {
+    for (const c of live) {
+      if (c.proc.pid !== undefined) {
+        try {
+          process.kill(-c.proc.pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+    }
+  });
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const onSignal = () => {
+      if (stopping) return; // a second Ctrl-C must not cut the clean-up short
+      stopping = true;
+      void Promise.all([...live].map((c) => stopChild(c, 5_000))).finally(() => {
+        process.off(signal, onSignal);
+        // Re-raise only when nobody else handles the signal, so the default exit happens.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        stopping = false;
+      });
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/** Spawns `cmd` in its own process group, stdout+stderr appended to `logFile`. */
+export function spawnLogged(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string | undefined>; logFile: string },
+): StackChild {
+  installHooks();
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const fd = fs.openSync(opts.logFile, "a");
+  const logOffset = fs.fstatSync(fd).size;
+  const shown = args.join(" ").replace(/ADMIN_TOKEN:\S+/g, "ADMIN_TOKEN:***");
+  fs.writeSync(fd, `\n--- ${new Date().toISOString()} ${cmd} ${shown}\n`);
+  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", fd, fd], detached: true });
+  fs.closeSync(fd);
+  const child: StackChild = {
+    name,
+    proc,
+    logFile: opts.logFile,
+    exitedYet: false,
+    exited: Promise.resolve(null),
+    logOffset,
+  };
+  child.exited = new Promise((resolve) => {
+    proc.once("error", (e) => {
+      child.exitedYet = true;
+      resolve(`spawn error: ${e.message}`);
+    });
+    proc.once("exit", (code, signal) => {
+      child.exitedYet = true;
+      resolve(code ?? signal);
+    });
+  });
+  live.add(child);
+  return child;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function fetchText(url: string, init: RequestInit = {}, timeoutMs = 10_000) {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: await res.text() };
+}
+
+/** Polls `probe` until it returns true; throws `fail()`'s message after `timeoutMs`. */
+async function waitFor(
+  probe: () => Promise<boolean>,
+  opts: { timeoutMs: number; children: StackChild[]; fail: () => string; fatal?: RegExp },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = opts.children.find((c) => c.exitedYet);
+    if (dead) throw new Error(`${dead.name} exited early; last log lines:\n${tailFile(dead.logFile)}`);
+    const stuck = opts.fatal && opts.children.find((c) => opts.fatal!.test(readOwnLog(c)));
+    if (stuck) {
+      throw new Error(`${stuck.name} failed (${opts.fatal}); last log lines:\n${tailFile(stuck.logFile)}`);
+    }
+    if (await probe().catch(() => false)) return;
+    await sleep(500);
+  }
+  throw new Error(opts.fail());
+}
+
+// ---------------------------------------------------------------- the stack
+
+function binary(root: string, name: string): string {
+  const local = path.join(root, "node_modules", ".bin", name);
+  return fs.existsSync(local) ? local : name;
+}
+
+/** What the start-up steps share. */
+interface StackContext {
+  opts: LocalStackOptions;
+  root: string;
+  logsDir: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+  children: StackChild[];
+}
+
+/** Starts the replay server and waits for its /health; resolves to its base URL. */
+async function startReplay(ctx: StackContext, files: string[]): Promise<string> {
+  const port = ctx.opts.replayPort ?? await freePort();
+  const args = [
+    "run",
+    "-A",
+    "scripts/replay_server.ts",
+    ...files.flatMap((f) => ["--file", path.resolve(f)]),
+  ];
+  args.push("--speed", String(ctx.opts.speed ?? 1), "--port", String(port));
+  if (ctx.opts.cutEvery) args.push("--cut-every", String(ctx.opts.cutEvery));
+  const logFile = path.join(ctx.logsDir, "replay.log");
+  const replay = spawnLogged("replay server", binary(ctx.root, "deno"), args, {
+    cwd: ctx.root,
+    env: ctx.env,
+    logFile,
+  });
+  ctx.children.push(replay);
+  const url = `http://127.0.0.1:${port}`;
+  ctx.log(`replay server on ${url} (${files.length} file(s), speed ${ctx.opts.speed ?? 1})`);
+  await waitFor(async () => (await fetchText(`${url}/health`, {}, 2_000)).status === 200, {
+    timeoutMs: 30_000,
+    children: [replay],
+    fail: () => `replay server did not answer /health in 30 s; last log lines:\n${tailFile(logFile)}`,
+  });
+  return url;
+}
+
+/** Starts `wrangler dev` and waits until /api/health answers; resolves to the Worker's URL. */
+async function startWrangler(
+  ctx: StackContext,
+  vars: Record<string, string>,
+  persistDir: string,
+): Promise<string> {
+  const port = ctx.opts.port === 0 ? await freePort() : ctx.opts.port ?? 8787;
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+  ];
+  args.push("--persist-to", persistDir, "--test-scheduled", "--show-interactive-dev-session=false");
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const logFile = path.join(ctx.logsDir, "wrangler.log");
+  const wrangler = spawnLogged("wrangler dev", binary(ctx.root, "wrangler"), args, {
+    cwd: ctx.root,
+    env: ctx.env,
+    logFile,
+  });
+  ctx.children.push(wrangler);
+  const url = `http://127.0.0.1:${port}`;
+  const seconds = ctx.opts.readyTimeoutSeconds ?? 60;
+  ctx.log(`wrangler dev on ${url} (state ${persistDir})`);
+  await waitFor(async () => {
+    const r = await fetchText(`${url}/api/health`, {}, 5_000);
+    return r.status < 500 || r.body.trimStart().startsWith("{");
+  }, {
+    timeoutMs: seconds * 1_000,
+    children: [wrangler],
+    fatal: /Build failed/, // wrangler then waits for a file change instead of exiting
+    fail: () => `wrangler dev did not become ready in ${seconds} s; last log lines:\n${tailFile(logFile)}`,
+  });
+  return url;
+}
+
+/** Fires each cron at the start of every UTC minute it matches; returns a stopper. */
+function driveCrons(
+  crons: string[],
+  fire: (expr: string) => Promise<{ status: number }>,
+  log: (line: string) => void,
+): () => void {
+  const running = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const tick = () => {
+    const at = new Date();
+    for (const expr of crons.filter((c) => cronMatches(c, at) && !running.has(c))) {
+      running.add(expr);
+      fire(expr).then(
+        (r) => log(`cron "${expr}" → ${r.status}`),
+        (e) => log(`cron "${expr}" failed: ${e instanceof Error ? e.message : e}`),
+      ).finally(() => running.delete(expr));
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(tick, 60_000 - (Date.now() % 60_000) + 500);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/** Polls until the replay is served, counts reconcile, nothing is pending and nothing changed for `quietMs`. */
+async function waitUntilIdle(
+  ctx: StackContext,
+  probe: { health(): Promise<HealthReport>; replayStats(): Promise<Record<string, unknown> | null> },
+  { timeoutMs = 600_000, quietMs = 5_000 }: WaitIdleOptions,
+): Promise<HealthReport> {
+  const deadline = Date.now() + timeoutMs;
+  let [last, since, lastLog, warned] = ["", Date.now(), 0, false];
+  let h: HealthReport | null = null;
+  let stats: Record<string, unknown> | null = null;
+  while (Date.now() < deadline) {
+    const dead = ctx.children.find((c) => c.exitedYet);
+    if (dead) throw new Error(`${dead.name} exited; last log lines:\n${tailFile(dead.logFile)}`);
+    h = await probe.health();
+    stats = await probe.replayStats().catch(() => null);
+    let replayDone = stats ? isReplayDone(stats) : ctx.opts.live ? true : false;
+    if (replayDone === null) {
+      if (!warned) ctx.log(`replay /stats not recognised, relying on the counts: ${JSON.stringify(stats)}`);
+      [warned, replayDone] = [true, true];
+    }
+    const fp = idleFingerprint(h);
+    if (fp !== last) [last, since] = [fp, Date.now()];
+    const e = h.events;
+    if (Date.now() - lastLog >= 5_000) {
+      lastLog = Date.now();
+      ctx.log(
+        `received=${e.received} canary=${e.canary} bronze=${e.bronze} silver=${e.silver} quarantine=${e.quarantine} ` +
+          `duplicate=${e.duplicate} pending=${pendingWork(h)} watermark=${h.watermark} replay=${
+            JSON.stringify(stats)
+          }`,
+      );
+    }
+    if (replayDone && isReconciled(e) && pendingWork(h) === 0 && Date.now() - since >= quietMs) return h;
+    await sleep(1_000);
+  }
+  const wranglerLog = path.join(ctx.logsDir, "wrangler.log");
+  throw new Error(
+    `pipeline not idle after ${Math.round(timeoutMs / 1000)} s; health.events=${JSON.stringify(h?.events)} ` +
+      `watermark=${h?.watermark} replay=${JSON.stringify(stats)}\nwrangler log:\n${tailFile(wranglerLog)}`,
+  );
+}
+
+/** Starts replay server (unless live), `wrangler dev`, the ingestor and the cron driver. */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const root = path.resolve(opts.root ?? REPO_ROOT);
+  const persistDir = path.resolve(opts.persistDir ?? path.join(root, ".wrangler", "state"));
+  const logsDir = path.resolve(opts.logsDir ?? path.join(path.dirname(persistDir), "logs"));
+  const token = opts.token ?? process.env.ADMIN_TOKEN ?? randomBytes(16).toString("hex");
+  const bin = path.join(root, "node_modules", ".bin");
+  const ctx: StackContext = {
+    opts,
+    root,
+    logsDir,
+    log: opts.log ?? ((line: string) => process.stderr.write(`[stack] ${line}\n`)),
+    env: {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    },
+    children: [],
+  };
+  ctx.env.WRANGLER_SEND_METRICS = "false";
+  let stopCrons = () => {};
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    stopCrons();
+    await Promise.all(ctx.children.map((c) => stopChild(c)));
+    ctx.log(`stopped (logs in ${logsDir})`);
+  };
+
+  try {
+    fs.mkdirSync(persistDir, { recursive: true });
+    if (!opts.live && !opts.files?.length) {
+      throw new TypeError("startLocalStack: `files` is required unless `live`");
+    }
+    const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!);
+    const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
+    const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false" };
+    if (streamUrl) vars.STREAM_URL = streamUrl;
+    const url = await startWrangler(ctx, vars, persistDir);
+
+    if (opts.startIngest ?? true) {
+      const headers = { authorization: `Bearer ${token}` };
+      const r = await fetchText(`${url}/api/admin/ingest/start`, { method: "POST", headers }, 60_000);
+      if (r.status >= 300) {
+        throw new Error(`POST /api/admin/ingest/start answered ${r.status}: ${r.body.slice(0, 500)}`);
+      }
+      ctx.log(`ingestor started from ${streamUrl || "wrangler.toml's STREAM_URL"}`);
+    }
+
+    const health = async (): Promise<HealthReport> => {
+      const r = await fetchText(`${url}/api/health`);
+      try {
+        return JSON.parse(r.body) as HealthReport;
+      } catch {
+        throw new Error(`GET /api/health answered ${r.status} with non-JSON: ${r.body.slice(0, 300)}`);
+      }
+    };
+    const replayStats = async () =>
+      replayUrl ? JSON.parse((await fetchText(`${replayUrl}/stats`)).body) as Record<string, unknown> : null;
+    const fireCron = (expr: string) =>
+      fetchText(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(expr)}`, {}, 300_000);
+
+    const crons = opts.crons === false
+      ? []
+      : Array.isArray(opts.crons)
+      ? opts.crons
+      : parseCronTriggers(fs.readFileSync(path.join(root, "wrangler.toml"), "utf8"));
+    crons.forEach((c) => cronMatches(c, new Date())); // rejects unsupported syntax up front
+    if (crons.length) {
+      stopCrons = driveCrons(crons, fireCron, ctx.log);
+      ctx.log(`driving crons ${crons.map((c) => `"${c}"`).join(", ")}`);
+    }
+
+    return {
+      url,
+      token,
+      persistDir,
+      logsDir,
+      replayUrl,
+      streamUrl,
+      pids: ctx.children.map((c) => c.proc.pid).filter((p): p is number => p !== undefined),
+      health,
+      replayStats,
+      waitIdle: (options = {}) => waitUntilIdle(ctx, { health, replayStats }, options),
+      fireCron,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

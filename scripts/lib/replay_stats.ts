@@ -1,0 +1,62 @@
+/**
+ * Counters of a replay server and the progress lines it prints. The clock is an argument.
+ * @module
+ */
+
+/** A snapshot of the replay server's counters, as served by `GET /stats`. */
+export interface ReplayStats {
+  frames: number;
+  files: string[];
+  eventsServed: number;
+  connections: { total: number; open: number };
+  /** Index of the next frame after the last one served (on any connection), and its id. */
+  position: { next: number; lastId: string | null };
+  startedAt: string;
+  uptimeSeconds: number;
+}
+
+/** Mutable counters behind `ReplayStats`, with progress-line formatting. */
+export class ReplayCounters {
+  eventsServed = 0;
+  connectionsTotal = 0;
+  connectionsOpen = 0;
+  next = 0;
+  lastId: string | null = null;
+  #startedMs: number;
+  #lastReport: { ms: number; served: number };
+
+  constructor(readonly frames: number, readonly files: string[], nowMs: number) {
+    this.#startedMs = nowMs;
+    this.#lastReport = { ms: nowMs, served: 0 };
+  }
+
+  /** Records a chunk of events served. */
+  recordServed(events: number, nextIndex: number, lastId: string): void {
+    this.eventsServed += events;
+    this.next = nextIndex;
+    this.lastId = lastId;
+  }
+
+  /** Takes a snapshot for `GET /stats`. */
+  snapshot(nowMs: number): ReplayStats {
+    return {
+      frames: this.frames,
+      files: this.files,
+      eventsServed: this.eventsServed,
+      connections: { total: this.connectionsTotal, open: this.connectionsOpen },
+      position: { next: this.next, lastId: this.lastId },
+      startedAt: new Date(this.#startedMs).toISOString(),
+      uptimeSeconds: Math.round((nowMs - this.#startedMs) / 1000),
+    };
+  }
+
+  /** Formats a progress line with the rate since the previous one; `null` when nothing happened. */
+  progressLine(nowMs: number): string | null {
+    const delta = this.eventsServed - this.#lastReport.served;
+    const seconds = Math.max(0.001, (nowMs - this.#lastReport.ms) / 1000);
+    this.#lastReport = { ms: nowMs, served: this.eventsServed };
+    if (delta === 0 && this.connectionsOpen === 0) return null;
+    return `replay: ${this.eventsServed} events served (+${delta}, ${(delta / seconds).toFixed(1)}/s), ` +
+      `${this.connectionsOpen} open / ${this.connectionsTotal} connections, position ${this.next}/${this.frames}`;
+  }
+}

@@ -1,0 +1,5 @@
+/** Vite `?raw` imports (used by workerd tests to load fixture text). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -1,0 +1,66 @@
+/**
+ * Pure assembly of the `/api/health` report (DESIGN.md §4) from the objects' own reports.
+ */
+import type { IngestorStatus } from "../durable-objects/stream_ingestor/ingestor_state.ts";
+import type { TableStatus } from "../durable-objects/table_committer/committer_core.ts";
+import type { ControlState } from "../durable-objects/pipeline_control/control.ts";
+
+/** The `events` counts that reconcile: received − canary = bronze = silver + quarantine + duplicate. */
+export interface EventCounts {
+  received: number;
+  canary: number;
+  bronze: number;
+  silver: number;
+  quarantine: number;
+  duplicate: number;
+}
+
+/** Inputs of the health report. */
+export interface HealthInputs {
+  now: number;
+  control: ControlState;
+  ingestor: IngestorStatus;
+  tables: TableStatus[];
+  watermark: number | null;
+  deadLettered: number;
+  gold?: Record<string, unknown>;
+}
+
+/** Builds the health report; `status` is "down" when ingestion is wanted but failing, "degraded" on errors. */
+export function buildHealth(inputs: HealthInputs) {
+  const byName = (name: string) => inputs.tables.find((t) => t.table === name);
+  const rows = (name: string) => byName(name)?.rows ?? 0;
+  const events: EventCounts = {
+    received: inputs.ingestor.received,
+    canary: inputs.ingestor.canary,
+    bronze: rows("bronze_wiki_events"),
+    silver: rows("silver_wiki_events"),
+    quarantine: rows("quarantine_wiki_events"),
+    duplicate: byName("silver_wiki_events")?.duplicates ?? 0,
+  };
+  const pendingRows = inputs.tables.reduce((n, t) => n + t.pending_rows, 0);
+  const wanted = inputs.control.desired === "running";
+  const failing = wanted && !inputs.ingestor.connected && inputs.ingestor.last_error !== null;
+  const tableErrors = inputs.tables.filter((t) => t.last_error !== null);
+  return {
+    status: failing ? "down" : tableErrors.length || inputs.deadLettered > 0 ? "degraded" : "ok",
+    now: new Date(inputs.now).toISOString(),
+    watermark: inputs.watermark === null ? null : new Date(inputs.watermark).toISOString(),
+    events,
+    reconciled: events.received - events.canary === events.bronze &&
+      events.bronze === events.silver + events.quarantine + events.duplicate,
+    dead_lettered: inputs.deadLettered,
+    ingestor: { desired: inputs.control.desired, ...inputs.ingestor },
+    queue: { messages_sent: inputs.ingestor.messages_sent, rows_pending_commit: pendingRows },
+    tables: Object.fromEntries(inputs.tables.map((t) => [t.table, {
+      version: t.version,
+      snapshot_id: t.snapshot_id,
+      last_commit_at: t.last_commit_at,
+      rows: t.rows,
+      commits: t.commits,
+      pending_rows: t.pending_rows,
+      last_error: t.last_error,
+    }])),
+    ...(inputs.gold ? { gold: inputs.gold } : {}),
+  };
+}

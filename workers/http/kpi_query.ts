@@ -1,0 +1,62 @@
+/**
+ * Pure parsing and bounding of the KPI API's query, and the JSON shape of a window
+ * (DESIGN.md §4: times as ISO-8601 UTC strings, the 13 other gold columns by name).
+ */
+import type { GoldRow } from "../../r2/tables/rows.ts";
+
+/** Longest range one request may ask for. */
+export const MAX_RANGE_MS = 7 * 24 * 3_600_000;
+/** Range served when the request names none: the hour before the newest window's end. */
+export const DEFAULT_RANGE_MS = 3_600_000;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A validated range `[from, to)` of window starts, or a message for a 400. */
+export type RangeResult = { ok: true; from: number; to: number } | { ok: false; message: string };
+
+/** Validates `from`/`to` (ISO-8601 with a zone); `fallbackTo` is used when `to` is absent. */
+export function parseKpiRange(
+  from: string | undefined,
+  to: string | undefined,
+  fallbackTo: number,
+): RangeResult {
+  const parse = (name: string, value: string) => {
+    if (!ISO.test(value)) {
+      return `"${name}" must be an ISO-8601 time with a zone, e.g. 2026-01-01T00:00:00Z; got "${
+        value.slice(0, 64)
+      }"`;
+    }
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? ms : `"${name}" is not a valid time: "${value.slice(0, 64)}"`;
+  };
+  const toMs = to === undefined ? fallbackTo : parse("to", to);
+  if (typeof toMs === "string") return { ok: false, message: toMs };
+  const fromMs = from === undefined ? toMs - DEFAULT_RANGE_MS : parse("from", from);
+  if (typeof fromMs === "string") return { ok: false, message: fromMs };
+  if (fromMs >= toMs) return { ok: false, message: `"from" must be before "to"` };
+  if (toMs - fromMs > MAX_RANGE_MS) {
+    return { ok: false, message: `range too long: at most ${MAX_RANGE_MS / 3_600_000} hours per request` };
+  }
+  return { ok: true, from: fromMs, to: toMs };
+}
+
+/** A window as the API returns it. */
+export interface WindowJson {
+  window_start: string;
+  window_end: string;
+  final: boolean;
+  corrected_pending: boolean;
+  late_events: number;
+  [column: string]: string | number | boolean;
+}
+
+/** Renders a gold row plus its state as the API's JSON object. */
+export function windowJson(row: GoldRow, final: boolean, lateEvents: number): WindowJson {
+  return {
+    ...row,
+    window_start: new Date(row.window_start).toISOString(),
+    window_end: new Date(row.window_end).toISOString(),
+    final,
+    corrected_pending: final && lateEvents > 0,
+    late_events: lateEvents,
+  };
+}

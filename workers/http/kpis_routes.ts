@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { windowName } from "../../durable-objects/gold_window/kpi.ts";
+import {
+  WATERMARK_NAME,
+  type WindowEntry,
+} from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import { parseKpiRange, type WindowJson, windowJson } from "./kpi_query.ts";
+
+/** `GET /api/kpis?from=&to=` and `GET /api/kpis/latest`. */
+export const kpisRoutes = new Hono<{ Bindings: Env }>()
+  .get("/latest", async (c) => {
+    const latest = await c.env.WATERMARK.getByName(WATERMARK_NAME).latest();
+    return c.json({ windows: latest ? await render(c.env, [latest]) : [] });
+  })
+  .get("/", async (c) => {
+    const tracker = c.env.WATERMARK.getByName(WATERMARK_NAME);
+    const latest = await tracker.latest();
+    const range = parseKpiRange(
+      c.req.query("from"),
+      c.req.query("to"),
+      latest ? latest.start + 300_000 : Date.now(),
+    );
+    if (!range.ok) throw new HTTPException(400, { message: range.message });
+    const entries = await tracker.windows(range.from, range.to);
+    return c.json({
+      from: new Date(range.from).toISOString(),
+      to: new Date(range.to).toISOString(),
+      windows: await render(c.env, entries),
+    });
+  });
+
+/** Final windows come from the tracker's committed rows; open ones live from their GoldWindow. */
+async function render(env: Env, entries: WindowEntry[]): Promise<WindowJson[]> {
+  const windows = await Promise.all(entries.map(async (entry) => {
+    if (entry.state === "final") return entry.row ? windowJson(entry.row, true, entry.late) : null;
+    const snapshot = await env.GOLD_WINDOW.getByName(windowName(entry.start)).snapshot(entry.start);
+    return snapshot.row ? windowJson(snapshot.row, false, 0) : null;
+  }));
+  return windows.filter((w): w is WindowJson => w !== null);
+}

@@ -1,0 +1,81 @@
+/**
+ * Shell helpers that address the Durable Objects by their one naming function each, and the
+ * pipeline-wide actions the HTTP admin API and the crons share.
+ */
+import { INGESTOR_NAME } from "../durable-objects/stream_ingestor/stream_ingestor_object.ts";
+import { committerName } from "../durable-objects/table_committer/committer_core.ts";
+import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
+import { TABLES } from "../r2/tables/schemas.ts";
+import { buildHealth } from "./health.ts";
+
+/** The StreamIngestor stub. */
+export function ingestorStub(env: Env) {
+  return env.STREAM_INGESTOR.getByName(INGESTOR_NAME);
+}
+
+/** The TableCommitter stub of a table. */
+export function committerStub(env: Env, table: string) {
+  return env.TABLE_COMMITTER.getByName(committerName(table));
+}
+
+/** Prefix under which dead-lettered queue messages are kept (one object per batch id). */
+export const DEAD_LETTER_PREFIX = "dead-letter/";
+
+/** Starts ingestion: records the wish in PipelineControl, then (re)starts the ingestor. */
+export async function startIngest(
+  env: Env,
+  options: { streamUrl?: string | null; since?: string | null },
+  by: string,
+) {
+  const control = await controlClient(env.PIPELINE_CONTROL).start(options, Date.now(), by);
+  const ingestor = await ingestorStub(env).start({
+    url: control.streamUrl ?? env.STREAM_URL,
+    since: control.since,
+  });
+  return { control, ingestor };
+}
+
+/** Stops ingestion (flushes what was read), recording the wish in PipelineControl. */
+export async function stopIngest(env: Env, by: string) {
+  const control = await controlClient(env.PIPELINE_CONTROL).stop(Date.now(), by);
+  const ingestor = await ingestorStub(env).stop();
+  return { control, ingestor };
+}
+
+/** Watchdog: reconnects the ingestor when ingestion is wanted (idempotent). */
+export async function watchIngest(env: Env): Promise<{ started: boolean }> {
+  const control = await controlClient(env.PIPELINE_CONTROL).get();
+  if (control.desired !== "running") return { started: false };
+  await ingestorStub(env).start({ url: control.streamUrl ?? env.STREAM_URL, since: control.since });
+  return { started: true };
+}
+
+/** Counts dead-lettered messages (objects under DEAD_LETTER_PREFIX). */
+export async function countDeadLetters(env: Env): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.LAKE.list({ prefix: DEAD_LETTER_PREFIX, cursor });
+    count += page.objects.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return count;
+}
+
+/** Collects every object's report into the `/api/health` shape. */
+export async function readHealth(env: Env) {
+  const [control, ingestor, tables, deadLettered, watermark] = await Promise.all([
+    controlClient(env.PIPELINE_CONTROL).get(),
+    ingestorStub(env).status(),
+    Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name))),
+    countDeadLetters(env),
+    readWatermark(env),
+  ]);
+  return buildHealth({ now: Date.now(), control, ingestor, tables, deadLettered, watermark });
+}
+
+/** The event-time watermark (epoch ms) or null before any event. */
+export async function readWatermark(env: Env): Promise<number | null> {
+  const report = await env.WATERMARK.getByName("global").status();
+  return report.watermark;
+}

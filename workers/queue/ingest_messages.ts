@@ -1,0 +1,95 @@
+/**
+ * Shell: one consumer batch through the lake. Every step is idempotent per message batch id
+ * (the "owner"): bronze keys and silver event ids are claimed in the tables' committers, so a
+ * redelivered message writes exactly the rows it owns and nothing twice.
+ */
+import type { RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
+import type { SilverRow } from "../../r2/tables/rows.ts";
+import { BRONZE, QUARANTINE, SILVER } from "../../r2/tables/schemas.ts";
+import { planBronze, planSilver, splitClaimed } from "./process_raw_events.ts";
+import { windowName, windowStartOf } from "../../durable-objects/gold_window/kpi.ts";
+import { toGoldInput } from "../../durable-objects/gold_window/gold_input.ts";
+import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import { writeAndStage } from "../lake_writer.ts";
+import { committerStub } from "../pipeline.ts";
+
+/** Counts of one batch. */
+export interface IngestReport {
+  bronze: number;
+  silver: number;
+  quarantine: number;
+  duplicates: number;
+  windows: number;
+}
+
+/** Writes one batch of messages into bronze, silver, quarantine and the gold windows. */
+export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Promise<IngestReport> {
+  await loadSpilled(env, messages);
+  const bronzePlan = planBronze(messages);
+  const bronzeClaim = await committerStub(env, BRONZE.name).claim(
+    BRONZE.name,
+    bronzePlan.map((p) => ({ owner: p.owner, keys: p.candidates.map((c) => c.identity) })),
+  );
+  const bronze = bronzePlan.map((p) => {
+    const won = new Set(bronzeClaim.newKeys[p.owner] ?? []);
+    return {
+      owner: p.owner,
+      rows: p.candidates.filter((c) => won.has(c.identity)).map((c) => c.row),
+      duplicates: 0,
+    };
+  });
+  await writeAndStage(env, BRONZE, bronze, bronzeClaim.stagedOwners);
+
+  const layers = bronze.map((b) => ({ owner: b.owner, ...planSilver(b.rows) }));
+  const silverClaim = await committerStub(env, SILVER.name).claim(
+    SILVER.name,
+    layers.map((l) => ({ owner: l.owner, keys: l.silverCandidates.map((r) => r.event_id) })),
+  );
+  const silver = layers.map((l) => ({
+    owner: l.owner,
+    ...splitClaimed(l.silverCandidates, silverClaim.newKeys[l.owner] ?? []),
+  }));
+  await writeAndStage(env, SILVER, silver, silverClaim.stagedOwners);
+  await writeAndStage(
+    env,
+    QUARANTINE,
+    layers.map((l) => ({ owner: l.owner, rows: l.quarantine, duplicates: 0 })),
+  );
+
+  const silverRows = silver.flatMap((s) => s.rows);
+  const windows = await feedGold(env, silverRows);
+  return {
+    bronze: bronze.reduce((n, b) => n + b.rows.length, 0),
+    silver: silverRows.length,
+    quarantine: layers.reduce((n, l) => n + l.quarantine.length, 0),
+    duplicates: silver.reduce((n, s) => n + s.duplicates, 0),
+    windows,
+  };
+}
+
+/** Replaces spilled events' data with the text kept in R2 by the ingestor. */
+async function loadSpilled(env: Env, messages: RawEventsMessage[]): Promise<void> {
+  for (const event of messages.flatMap((m) => m.events)) {
+    if (!event.spilled_key) continue;
+    const object = await env.LAKE.get(event.spilled_key);
+    if (!object) throw new Error(`spilled event ${event.spilled_key} is missing from R2`);
+    event.data = await object.text();
+  }
+}
+
+/** Adds silver rows to their GoldWindows (idempotent by event_id) and reports to the watermark. */
+async function feedGold(env: Env, rows: SilverRow[]): Promise<number> {
+  if (!rows.length) return 0;
+  const byWindow = new Map<number, SilverRow[]>();
+  for (const row of rows) {
+    const start = windowStartOf(row.event_time);
+    byWindow.set(start, [...(byWindow.get(start) ?? []), row]);
+  }
+  const reports = await Promise.all([...byWindow].map(async ([start, windowRows]) => {
+    const result = await env.GOLD_WINDOW.getByName(windowName(start)).add(start, windowRows.map(toGoldInput));
+    return { start, inserted: result.inserted, late: result.late };
+  }));
+  const maxEventTime = rows.reduce((max, r) => Math.max(max, r.event_time), -Infinity);
+  await env.WATERMARK.getByName(WATERMARK_NAME).observe(maxEventTime, reports);
+  return reports.length;
+}
