@@ -1,5 +1,26 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
+
+// itty-durable ships ESM in `.js` files with extensionless imports, in a package without
+// "type": "module"; wrangler's esbuild bundles it fine, the workerd module runner does not.
+// Bundle the real package once into one ESM file (what wrangler does) and alias it for tests.
+const ITTY_DURABLE_ESM = "node_modules/.cache/wikiflare/itty-durable.mjs";
+buildSync({
+  stdin: {
+    contents: [
+      'export { createDurable } from "itty-durable/itty-durable.js";',
+      'export { proxyDurable } from "itty-durable/proxy-durable.js";',
+      'export { withDurables } from "itty-durable/with-durables.js";',
+    ].join("\n"),
+    resolveDir: ".",
+  },
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  outfile: ITTY_DURABLE_ESM,
+  logLevel: "error",
+});
 
 const SHELL_TESTS = [
   "**/*_object_test.ts",
@@ -22,6 +43,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias: { "itty-durable": new URL(ITTY_DURABLE_ESM, import.meta.url).pathname } },
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },

@@ -1,5 +1,7 @@
 /** Worker secrets (set with `wrangler secret put`; locally via `--var` or `.dev.vars`). */
-interface Env {
-  /** Bearer token of the admin API; the admin API answers 503 while it is unset. */
-  ADMIN_TOKEN?: string;
+declare namespace Cloudflare {
+  interface Env {
+    /** Bearer token of the admin API; the admin API answers 503 while it is unset. */
+    ADMIN_TOKEN?: string;
+  }
 }

@@ -2,6 +2,7 @@
  * Pure helpers of the StreamIngestor: the persisted state shape, the status report, the
  * stream URL with `?since=`, and a sliding events/s meter. No runtime APIs here.
  */
+import { parseEventTime } from "../../workers/queue/silver_rules.ts";
 
 /** What the ingestor persists (one row per key in its SQLite `kv` table). */
 export interface IngestorState {
@@ -68,10 +69,7 @@ export function eventTimeOf(data: string): number | null {
   try {
     const event = JSON.parse(data);
     const dt = event?.meta?.dt;
-    if (typeof dt === "string") {
-      const ms = Date.parse(dt);
-      return Number.isFinite(ms) ? ms : null;
-    }
+    if (typeof dt === "string") return parseEventTime(dt);
     return typeof event?.timestamp === "number" ? event.timestamp * 1000 : null;
   } catch {
     return null;

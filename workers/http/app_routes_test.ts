@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminRoutes } from "./admin_routes.ts";
 
+const asAny = (b: unknown): any => b;
 const BASE = "http://wikiflare.test";
 const fetchApp = (path: string, init?: RequestInit) =>
   (exports as any).default.fetch(new Request(`${BASE}${path}`, init));
@@ -10,7 +11,7 @@ describe("HTTP API", () => {
   it("GET /api/health answers the DESIGN.md §4 shape with reconciling event counts", async () => {
     const response = await fetchApp("/api/health");
     expect(response.status).toBe(200);
-    const body = await response.json<any>();
+    const body = await response.json().then(asAny);
     expect(["ok", "degraded", "down"]).toContain(body.status);
     expect(body).toHaveProperty("watermark");
     for (const key of ["received", "canary", "bronze", "silver", "quarantine", "duplicate"]) {
@@ -26,7 +27,7 @@ describe("HTTP API", () => {
   });
 
   it("GET /api/tables lists the four tables with their s3:// locations", async () => {
-    const body = await (await fetchApp("/api/tables")).json<any>();
+    const body = await (await fetchApp("/api/tables")).json().then(asAny);
     expect(body.tables.map((t: any) => t.name)).toEqual([
       "wiki.bronze_wiki_events",
       "wiki.silver_wiki_events",
@@ -54,7 +55,7 @@ describe("HTTP API", () => {
     ) {
       const response = await fetchApp(`/api/kpis?${query}`);
       expect(response.status).toBe(400);
-      const body = await response.json<any>();
+      const body = await response.json().then(asAny);
       expect(body.error.status).toBe(400);
       expect(body.error.message.length).toBeGreaterThan(10);
     }
@@ -70,7 +71,7 @@ describe("admin API guard", () => {
       headers: { Authorization: "Bearer nope" },
     });
     expect(wrong.status).toBe(403);
-    expect((await wrong.json<any>()).error.message).toBe("Invalid admin token");
+    expect((await wrong.json().then(asAny)).error.message).toBe("Invalid admin token");
   });
 
   it("answers 503 when no ADMIN_TOKEN is configured: the admin API is never open", async () => {
@@ -99,12 +100,10 @@ describe("admin API guard", () => {
       headers: auth,
     });
     expect(started.status).toBe(200);
-    const body = await started.json<any>();
+    const body = await started.json().then(asAny);
     expect(body.control.desired).toBe("running");
     expect(body.control.streamUrl).toBe("http://127.0.0.1:9/stream");
-    const stopped = await (await fetchApp("/api/admin/ingest/stop", { method: "POST", headers: auth })).json<
-      any
-    >();
+    const stopped = await (await fetchApp("/api/admin/ingest/stop", { method: "POST", headers: auth })).json().then(asAny);
     expect(stopped.control.desired).toBe("stopped");
     expect(stopped.ingestor.running).toBe(false);
   });

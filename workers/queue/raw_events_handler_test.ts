@@ -30,7 +30,7 @@ async function deliver(messages: RawEventsMessage[], attempts = 1) {
     messages.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
@@ -70,7 +70,7 @@ describe("queue consumer with real Queue batches", () => {
       { id: "bad-1", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
+    await worker.queue(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad-1"]);

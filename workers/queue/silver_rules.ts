@@ -217,7 +217,7 @@ function isIpv6(text: string): boolean {
   const parts = halves.map((h) => (h === "" ? [] : h.split(":")));
   const explicit = parts.flat();
   if (!explicit.every((g) => HEX_GROUP.test(g))) return false;
-  return halves.length === 2 ? explicit.length <= groups : explicit.length === groups;
+  return halves.length === 2 ? explicit.length <= groups - 1 : explicit.length === groups;
 }
 
 function daysInMonth(year: number, month: number): number {

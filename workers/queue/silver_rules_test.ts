@@ -340,7 +340,7 @@ describe("isIpAddress()", () => {
         seen[net.isIP(s) !== 0 ? "valid" : "invalid"]++;
         return isIpAddress(s) === (net.isIP(s) !== 0);
       }),
-      { numRuns: 30_000 },
+      { numRuns: 30_000, endOnFailure: true }, // shrinking these strings takes minutes
     );
     expect(Math.min(seen.valid, seen.invalid)).toBeGreaterThan(5000);
   });
