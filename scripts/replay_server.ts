@@ -53,95 +53,106 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
+/** What every request handler of one server shares. */
+interface ServerContext {
+  frames: ReplayFrame[];
+  pace: Float64Array;
+  options: ReplayServerOptions;
+  counters: ReplayCounters;
+  open: Set<ReplayStream>;
+  log: (line: string) => void;
+}
+
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+
 /** Starts the replay server; resolves once it listens. */
 export async function startReplayServer(options: ReplayServerOptions = {}): Promise<ReplayServer> {
-  const files = options.files ?? DEFAULT_FILES;
+  const files = options.frames ? [] : options.files ?? DEFAULT_FILES;
   const frames = options.frames ?? await loadReplayFrames(files);
-  const pace = computePaceOffsets(frames);
-  const log = options.quiet ? () => {} : options.log ?? ((line: string) => console.error(line));
-  const counters = new ReplayCounters(frames.length, options.frames ? [] : files, Date.now());
-  const open = new Set<ReplayStream>();
-  const json = (body: unknown, status = 200) => Response.json(body, { status });
-
-  const openStream = (request: Request, remote: string): Response => {
-    const url = new URL(request.url);
-    const plan = planStart(frames, {
-      lastEventId: request.headers.get("last-event-id"),
-      since: url.searchParams.get("since"),
-    });
-    if (!plan.ok) return json({ error: { status: plan.status, message: plan.message } }, plan.status);
-    if (plan.warning) log(`replay: warning: ${plan.warning}; starting from the beginning`);
-    const number = ++counters.connectionsTotal;
-    counters.connectionsOpen++;
-    log(
-      `replay: connection #${number} from ${remote} opened at ${plan.index}/${frames.length} (${plan.note})`,
-    );
-    const stream = createReplayStream({
-      frames,
-      pace,
-      startIndex: plan.index,
-      speed: options.speed ?? "max",
-      cutEvery: options.cutEvery ?? 0,
-      loop: options.loop ?? false,
-      closeAtEnd: options.closeAtEnd ?? false,
-      keepAliveMs: options.keepAliveMs ?? 15_000,
-      onServed: (events, next, lastId) => counters.recordServed(events, next, lastId),
-      onClose: (reason, served, next) => {
-        open.delete(stream);
-        counters.connectionsOpen--;
-        log(
-          `replay: connection #${number} closed (${reason}) after ${served} events at ${next}/${frames.length}`,
-        );
-      },
-    });
-    open.add(stream);
-    return new Response(stream.body, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        // no-transform also keeps Deno from compressing (and so buffering) the stream.
-        "cache-control": "no-cache, no-transform",
-        "x-accel-buffering": "no",
-      },
-    });
+  const context: ServerContext = {
+    frames,
+    pace: computePaceOffsets(frames),
+    options,
+    counters: new ReplayCounters(frames.length, files, Date.now()),
+    open: new Set(),
+    log: options.quiet ? () => {} : options.log ?? ((line: string) => console.error(line)),
   };
-
-  const server = Deno.serve({
-    port: options.port ?? 8788,
-    hostname: options.host ?? "127.0.0.1",
-    onListen: () => {},
-  }, (request, info) => {
-    const { pathname } = new URL(request.url);
-    if (request.method !== "GET") return json({ error: { status: 405, message: "Only GET is served" } }, 405);
-    if (pathname === "/v2/stream/recentchange" || pathname === "/") {
-      return openStream(request, `${info.remoteAddr.hostname}:${info.remoteAddr.port}`);
-    }
-    if (pathname === "/stats") return json(counters.snapshot(Date.now()));
-    if (pathname === "/health") return json({ status: "ok", frames: frames.length });
-    return json({ error: { status: 404, message: `No route ${pathname}` } }, 404);
-  });
-  const progress = setInterval(() => {
-    const line = counters.progressLine(Date.now());
-    if (line) log(line);
-  }, options.progressMs ?? 5_000);
-  const { port } = server.addr;
-  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
-  log(
-    `replay: serving ${frames.length} events from ${files.length} file(s) on ${url}/v2/stream/recentchange`,
+  const host = options.host ?? "127.0.0.1";
+  const server = Deno.serve(
+    { port: options.port ?? 8788, hostname: host, onListen: () => {} },
+    (request, info) => route(context, request, `${info.remoteAddr.hostname}:${info.remoteAddr.port}`),
   );
+  const progress = setInterval(() => {
+    const line = context.counters.progressLine(Date.now());
+    if (line) context.log(line);
+  }, options.progressMs ?? 5_000);
+  const url = `http://${host}:${server.addr.port}`;
+  context.log(`replay: serving ${frames.length} events from ${files.length} file(s) on ${url}${STREAM_PATH}`);
   return {
-    port,
+    port: server.addr.port,
     url,
-    streamUrl: `${url}/v2/stream/recentchange`,
-    stats: () => counters.snapshot(Date.now()),
+    streamUrl: `${url}${STREAM_PATH}`,
+    stats: () => context.counters.snapshot(Date.now()),
     close: async () => {
       clearInterval(progress);
-      for (const stream of [...open]) stream.stop();
+      for (const stream of [...context.open]) stream.stop();
       // A reader that stopped reading can hold a graceful shutdown forever; do not wait for it.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([server.shutdown(), new Promise((resolve) => timer = setTimeout(resolve, 2_000))]);
       clearTimeout(timer);
     },
   };
+}
+
+const STREAM_PATH = "/v2/stream/recentchange";
+
+function route(context: ServerContext, request: Request, remote: string): Response {
+  const { pathname } = new URL(request.url);
+  if (request.method !== "GET") return json({ error: { status: 405, message: "Only GET is served" } }, 405);
+  if (pathname === STREAM_PATH || pathname === "/") return openStream(context, request, remote);
+  if (pathname === "/stats") return json(context.counters.snapshot(Date.now()));
+  if (pathname === "/health") return json({ status: "ok", frames: context.frames.length });
+  return json({ error: { status: 404, message: `No route ${pathname}` } }, 404);
+}
+
+function openStream(context: ServerContext, request: Request, remote: string): Response {
+  const { frames, options, counters, log } = context;
+  const plan = planStart(frames, {
+    lastEventId: request.headers.get("last-event-id"),
+    since: new URL(request.url).searchParams.get("since"),
+  });
+  if (!plan.ok) return json({ error: { status: plan.status, message: plan.message } }, plan.status);
+  if (plan.warning) log(`replay: warning: ${plan.warning}; starting from the beginning`);
+  const number = ++counters.connectionsTotal;
+  counters.connectionsOpen++;
+  log(`replay: connection #${number} from ${remote} opened at ${plan.index}/${frames.length} (${plan.note})`);
+  const stream = createReplayStream({
+    frames,
+    pace: context.pace,
+    startIndex: plan.index,
+    speed: options.speed ?? "max",
+    cutEvery: options.cutEvery ?? 0,
+    loop: options.loop ?? false,
+    closeAtEnd: options.closeAtEnd ?? false,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+    onServed: (events, next, lastId) => counters.recordServed(events, next, lastId),
+    onClose: (reason, served, next) => {
+      context.open.delete(stream);
+      counters.connectionsOpen--;
+      log(
+        `replay: connection #${number} closed (${reason}) after ${served} events at ${next}/${frames.length}`,
+      );
+    },
+  });
+  context.open.add(stream);
+  return new Response(stream.body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      // no-transform also keeps Deno from compressing (and so buffering) the stream.
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+    },
+  });
 }
 
 /** Parses the command line into server options. */

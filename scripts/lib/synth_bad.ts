@@ -41,11 +41,14 @@ const BAD_DT = ["not-a-date", "2026-13-45T25:61:00Z", "yesterday", ""];
 const UNKNOWN_TYPES = ["purge", "upload", "move"];
 const encoder = new TextEncoder();
 
-/** Turns a freshly made valid event into a bad event of the given kind. */
-export function makeBadEvent(kind: BadKind, valid: Record<string, any>, rng: Rng): BadEvent {
+/**
+ * Turns a freshly made valid event into a bad event of the given kind; `serial` (how many of
+ * this kind came before) rotates the variants so that a few bad events already show them all.
+ */
+export function makeBadEvent(kind: BadKind, valid: Record<string, any>, rng: Rng, serial = 0): BadEvent {
   switch (kind) {
     case "not_json":
-      return { kind, raw: makeNotJson(valid, rng) };
+      return { kind, raw: makeNotJson(valid, rng, serial) };
     case "not_object":
       return { kind, raw: rng.pick(NOT_OBJECT) };
     case "missing_meta_id":
@@ -83,14 +86,15 @@ export function makeBadEvent(kind: BadKind, valid: Record<string, any>, rng: Rng
   return { kind, event: valid };
 }
 
-/** A truncated event, a truncated event with invalid UTF-8 bytes, or other garbage. */
-function makeNotJson(valid: Record<string, any>, rng: Rng): string | Uint8Array {
+/** In turn: a truncated event with invalid UTF-8 bytes, a truncated event, other garbage. */
+function makeNotJson(valid: Record<string, any>, rng: Rng, serial: number): string | Uint8Array {
+  delete valid.meta.offset; // a broken line carries no stream offset (the placeholder would mislead)
   const text = JSON.stringify(valid);
   // Any strict prefix of an object's JSON lacks the closing brace, so it never parses.
   const prefix = text.slice(0, 1 + rng.int(text.length - 1));
-  const roll = rng.next();
-  if (roll < 0.5) return prefix;
-  if (roll < 0.75) {
+  const variant = serial % 3;
+  if (variant === 1) return prefix;
+  if (variant === 0) {
     const head = encoder.encode(prefix);
     const bytes = new Uint8Array(head.length + 5);
     bytes.set(head);

@@ -93,56 +93,106 @@ function createKindDrawer<K extends string>(counts: Record<K, number>, rng: Rng)
 }
 
 /** Generates the lines of a synthetic stream in arrival order. */
-export function* generateSynthLines(
+export function generateSynthLines(
   options: SynthOptions,
   templates: readonly Template[],
 ): Generator<SynthLine> {
-  const rng = createRng(options.seed);
-  const counts = computeCounts(options);
-  const state = new SynthState(
-    templates,
-    rng,
-    Math.min(20_000, Math.max(50, Math.round(options.events / 50))),
-  );
-  const original = counts.valid + counts.canaries + counts.bad;
-  const drawKind = createKindDrawer({ valid: counts.valid, canary: counts.canaries, bad: counts.bad }, rng);
-  const drawLate = createKindDrawer({ late: counts.late, onTime: counts.valid - counts.late }, rng);
-  const badOrder = shuffle([...BAD_KINDS], rng);
-  const heap = new MinHeap<Pending>();
-  const recent: Record<string, any>[] = [];
-  let offset = options.firstOffset;
-  let duplicatesLeft = counts.duplicates;
-  let badMade = 0;
+  return new SynthStream(options, templates).lines();
+}
 
-  function* emit(item: Pending): Generator<SynthLine> {
-    while (
-      duplicatesLeft > 0 && recent.length > 0 &&
-      rng.int(options.events - (offset - options.firstOffset)) < duplicatesLeft
-    ) {
-      duplicatesLeft--;
-      yield resend(rng.pick(recent));
-    }
-    yield toLine(item);
-    if (item.kind === "valid") {
-      if (recent.length >= RESEND_WINDOW) recent[rng.int(RESEND_WINDOW)] = item.event!;
-      else recent.push(item.event!);
-    }
+/**
+ * Events are made in event-time order and held in a heap keyed by arrival time (event time
+ * plus a jitter ≤ disorder, or beyond it for late events); an event leaves the heap once no
+ * later-made event can arrive before it. Re-sent copies of recent events are slotted in
+ * between, with exact counts.
+ */
+class SynthStream {
+  readonly #options: SynthOptions;
+  readonly #templates: readonly Template[];
+  readonly #rng: Rng;
+  readonly #counts: SynthCounts;
+  readonly #state: SynthState;
+  readonly #drawKind: () => "valid" | "canary" | "bad";
+  readonly #drawLate: () => "late" | "onTime";
+  readonly #badOrder: BadKind[];
+  readonly #heap = new MinHeap<Pending>();
+  readonly #recent: Record<string, any>[] = [];
+  #offset: number;
+  #duplicatesLeft: number;
+  #badMade = 0;
+  readonly #badSerial = new Map<BadKind, number>();
+
+  constructor(options: SynthOptions, templates: readonly Template[]) {
+    this.#options = options;
+    this.#templates = templates;
+    this.#rng = createRng(options.seed);
+    const counts = this.#counts = computeCounts(options);
+    const anonymousPool = Math.min(20_000, Math.max(50, Math.round(options.events / 50)));
+    this.#state = new SynthState(templates, this.#rng, anonymousPool);
+    this.#drawKind = createKindDrawer(
+      { valid: counts.valid, canary: counts.canaries, bad: counts.bad },
+      this.#rng,
+    );
+    this.#drawLate = createKindDrawer({ late: counts.late, onTime: counts.valid - counts.late }, this.#rng);
+    this.#badOrder = shuffle([...BAD_KINDS], this.#rng);
+    this.#offset = options.firstOffset;
+    this.#duplicatesLeft = counts.duplicates;
   }
-  function resend(event: Record<string, any>): SynthLine {
-    event.meta.offset = offset;
-    const time = Date.parse(event.meta.dt);
+
+  *lines(): Generator<SynthLine> {
+    const { startMs, spanMs } = this.#options;
+    const original = this.#counts.valid + this.#counts.canaries + this.#counts.bad;
+    const heap = this.#heap;
+    for (let i = 0; i < original; i++) {
+      const timeMs = startMs + Math.floor(spanMs * (i + this.#rng.next()) / original);
+      const item = this.#makePending(this.#drawKind(), timeMs);
+      heap.push(this.#arrivalKey(item), item);
+      while (heap.size > 0 && heap.peekKey()! <= timeMs) yield* this.#emit(heap.pop()!);
+    }
+    while (heap.size > 0) yield* this.#emit(heap.pop()!);
+    while (this.#duplicatesLeft > 0 && this.#recent.length > 0) yield this.#resend();
+  }
+
+  /** Event time plus a skewed jitter ≤ disorder; late events come after the disorder bound. */
+  #arrivalKey(item: Pending): number {
+    const { disorderMs, lateByMs } = this.#options;
+    if (item.late) return item.timeMs + disorderMs + lateByMs * (0.5 + 0.5 * this.#rng.next());
+    return item.timeMs + disorderMs * this.#rng.next() ** 2;
+  }
+
+  *#emit(item: Pending): Generator<SynthLine> {
+    // Each remaining output slot holds a re-sent copy with probability duplicatesLeft / slotsLeft.
+    const slotsLeft = () => this.#options.events - (this.#offset - this.#options.firstOffset);
+    while (
+      this.#duplicatesLeft > 0 && this.#recent.length > 0 && this.#rng.int(slotsLeft()) < this.#duplicatesLeft
+    ) {
+      yield this.#resend();
+    }
+    yield this.#toLine(item);
+    if (item.kind !== "valid") return;
+    if (this.#recent.length >= RESEND_WINDOW) this.#recent[this.#rng.int(RESEND_WINDOW)] = item.event!;
+    else this.#recent.push(item.event!);
+  }
+
+  #resend(): SynthLine {
+    this.#duplicatesLeft--;
+    const event = this.#rng.pick(this.#recent);
+    event.meta.offset = this.#offset;
+    const payload = JSON.stringify(event);
+    const eventTimeMs = Date.parse(event.meta.dt);
     return {
-      offset: offset++,
+      offset: this.#offset++,
       kind: "duplicate",
-      payload: JSON.stringify(event),
+      payload,
       metaId: event.meta.id,
-      eventTimeMs: time,
+      eventTimeMs,
       late: false,
     };
   }
-  function toLine(item: Pending): SynthLine {
+
+  #toLine(item: Pending): SynthLine {
     const line: SynthLine = {
-      offset,
+      offset: this.#offset,
       kind: item.kind,
       payload: item.raw ?? "",
       eventTimeMs: item.timeMs,
@@ -150,37 +200,24 @@ export function* generateSynthLines(
     };
     if (item.badKind) line.badKind = item.badKind;
     if (item.event) {
-      item.event.meta.offset = offset;
+      item.event.meta.offset = this.#offset;
       line.payload = JSON.stringify(item.event);
       if (item.kind !== "bad") line.metaId = item.event.meta.id;
     }
-    offset++;
+    this.#offset++;
     return line;
   }
 
-  for (let i = 0; i < original; i++) {
-    const timeMs = options.startMs + Math.floor(options.spanMs * (i + rng.next()) / original);
-    const item = makePending(drawKind(), timeMs);
-    // Arrival key: event time plus a skewed jitter ≤ disorder; late events come after the disorder bound.
-    const jitter = options.disorderMs * rng.next() ** 2;
-    const key = item.late
-      ? timeMs + options.disorderMs + options.lateByMs * (0.5 + 0.5 * rng.next())
-      : timeMs + jitter;
-    heap.push(key, item);
-    while (heap.size > 0 && heap.peekKey()! <= timeMs) yield* emit(heap.pop()!);
-  }
-  while (heap.size > 0) yield* emit(heap.pop()!);
-  while (duplicatesLeft > 0 && recent.length > 0) {
-    duplicatesLeft--;
-    yield resend(rng.pick(recent));
-  }
-
-  function makePending(kind: "valid" | "canary" | "bad", timeMs: number): Pending {
-    const context = { timeMs, topic: options.topic, partition: options.partition };
+  #makePending(kind: "valid" | "canary" | "bad", timeMs: number): Pending {
+    const rng = this.#rng;
+    const context = { timeMs, topic: this.#options.topic, partition: this.#options.partition };
     if (kind === "canary") return { kind, event: makeCanaryEvent(rng, context), timeMs, late: false };
-    const event = makeValidEvent(rng.pick(templates), state, rng, context);
-    if (kind === "valid") return { kind, event, timeMs, late: drawLate() === "late" };
-    const bad = makeBadEvent(badOrder[badMade++ % badOrder.length], event, rng);
+    const event = makeValidEvent(rng.pick(this.#templates), this.#state, rng, context);
+    if (kind === "valid") return { kind, event, timeMs, late: this.#drawLate() === "late" };
+    const badKind = this.#badOrder[this.#badMade++ % this.#badOrder.length];
+    const serial = this.#badSerial.get(badKind) ?? 0;
+    this.#badSerial.set(badKind, serial + 1);
+    const bad = makeBadEvent(badKind, event, rng, serial);
     return "raw" in bad
       ? { kind, badKind: bad.kind, raw: bad.raw, timeMs, late: false }
       : { kind, badKind: bad.kind, event: bad.event, timeMs, late: false };
