@@ -85,9 +85,13 @@ export class FsBlobStore implements BlobStore {
   #path(key: string): string {
     const parts = key.split("/");
     if (!key || key.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
-      throw new RangeError(`Object key must be a relative path without empty, "." or ".." segments, got "${key}"`);
+      throw new RangeError(
+        `Object key must be a relative path without empty, "." or ".." segments, got "${key}"`,
+      );
     }
-    if (parts[0] === TMP_DIR) throw new RangeError(`Object key "${key}" uses the reserved ${TMP_DIR}/ prefix`);
+    if (parts[0] === TMP_DIR) {
+      throw new RangeError(`Object key "${key}" uses the reserved ${TMP_DIR}/ prefix`);
+    }
     return join(this.#root, ...parts);
   }
 

@@ -5,7 +5,10 @@ import { describe, it } from "vitest";
 import { describeBlobStoreContract } from "./blob_store_contract.ts";
 import { FsBlobStore } from "./fs_blob_store.ts";
 
-describeBlobStoreContract("FsBlobStore", async () => new FsBlobStore(await mkdtemp(join(tmpdir(), "fs-blob-"))));
+describeBlobStoreContract(
+  "FsBlobStore",
+  async () => new FsBlobStore(await mkdtemp(join(tmpdir(), "fs-blob-"))),
+);
 
 describe("FsBlobStore", () => {
   it("rejects keys that would escape its directory", async ({ expect }) => {

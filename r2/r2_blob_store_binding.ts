@@ -67,6 +67,8 @@ export class R2BlobStore implements BlobStore {
 
   /** Deletes the keys in batches of 1000 (R2's limit per call). */
   async delete(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.#bucket.delete(keys.slice(i, i + DELETE_BATCH));
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      await this.#bucket.delete(keys.slice(i, i + DELETE_BATCH));
+    }
   }
 }

@@ -31,9 +31,10 @@ describe("StreamIngestor against the local replay server", () => {
     expect(settled.canary).toBe(0);
     // The server cuts every 100 events, so the ingestor had to resume several times.
     expect(settled.connections).toBeGreaterThanOrEqual(Math.floor(RECORDED_EVENTS / 100));
-    // The last recording is .jsonl with offsets: the resume id names the codfw topic's last offset.
+    // The .sse recording is served last: the resume id is its last frame's Wikimedia id.
     expect(JSON.parse(settled.last_event_id ?? "null")).toEqual([
-      expect.objectContaining({ topic: "codfw.mediawiki.recentchange" }),
+      { topic: "eqiad.mediawiki.recentchange", partition: 0, timestamp: expect.any(Number) },
+      { topic: "codfw.mediawiki.recentchange", partition: 0, offset: -1 },
     ]);
     expect(settled.messages_sent).toBeGreaterThan(0);
     expect(status.last_error).toBeNull();

@@ -1,325 +1,243 @@
 /**
- * An interpretive Avro binary codec for the schemas Iceberg's manifests use (null, boolean,
- * int, long, float, double, bytes, string, fixed, enum, record, array, map, unions). It exists
- * because avsc compiles record types with `new Function`, which Workers forbid (code
- * generation from strings is disallowed), so avsc can only serve as an independent reader in
- * Node tests. `long` decodes to BigInt (snapshot ids are 63-bit) and encodes from a safe
- * integer or a BigInt; unions are unwrapped (`null` or the value itself).
+ * A schema-driven Avro binary codec without code generation (workerd forbids `new Function`,
+ * which avsc's record types need). Covers every Avro type; logical types are carried by their
+ * underlying type. Reads `long` as BigInt (snapshot ids are 63-bit) and writes a BigInt or a
+ * safe integer; reads `bytes`/`fixed` as Uint8Array; unions are unwrapped (`null` or the value).
  */
+import { ByteReader, ByteWriter } from "./bytes.ts";
 
-/** An Avro schema as JSON. */
+/** An Avro schema as JSON (records, unions, arrays, with Iceberg's extra attributes). */
 export type AvroSchema = string | readonly AvroSchema[] | { readonly [key: string]: unknown };
 
-/** A compiled Avro type: validate, encode, decode. */
-export interface AvroType {
-  isValid(value: unknown, options?: { errorHook?: (path: string[], value: unknown) => void }): boolean;
-  toBuffer(value: unknown): Uint8Array;
-  decode(bytes: Uint8Array, offset?: number): { value: unknown; offset: number };
+/** Encoder/decoder of one compiled schema. */
+export interface AvroCodec {
+  /** Whether `value` fits the schema at the top level (used to pick union branches). */
+  accepts(value: unknown): boolean;
+  write(value: unknown, out: ByteWriter, path: string): void;
+  read(input: ByteReader): unknown;
 }
 
-type Node =
-  | { kind: "null" | "boolean" | "int" | "long" | "float" | "double" | "bytes" | "string" }
-  | { kind: "fixed"; size: number }
-  | { kind: "enum"; symbols: string[] }
-  | { kind: "array"; items: Node }
-  | { kind: "map"; values: Node }
-  | { kind: "union"; branches: Node[] }
-  | { kind: "record"; name: string; fields: Array<{ name: string; type: Node }> };
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !isBytes(v);
+const isLong = (v: unknown) =>
+  (typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n) || Number.isSafeInteger(v);
 
-const PRIMITIVES = new Set(["null", "boolean", "int", "long", "float", "double", "bytes", "string"]);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const PRIMITIVES: Record<string, AvroCodec> = {
+  null: codec((v) => v === null || v === undefined, () => {}, () => null, "null"),
+  boolean: codec(
+    (v) => typeof v === "boolean",
+    (v, out) => out.byte(v ? 1 : 0),
+    (r) => r.byte() !== 0,
+    "a boolean",
+  ),
+  int: codec(
+    (v) => Number.isInteger(v) && (v as number) >= INT_MIN && (v as number) <= INT_MAX,
+    (v, out) => out.varLong(v as number),
+    (r) => r.varNumber(),
+    "a 32-bit integer",
+  ),
+  long: codec(isLong, (v, out) => out.varLong(v as number | bigint), (r) => r.varLong(), "a 64-bit integer"),
+  float: codec(
+    (v) => typeof v === "number",
+    (v, out) => out.float32(v as number),
+    (r) => r.float32(),
+    "a number",
+  ),
+  double: codec(
+    (v) => typeof v === "number",
+    (v, out) => out.float64(v as number),
+    (r) => r.float64(),
+    "a number",
+  ),
+  bytes: codec(isBytes, (v, out) => out.sized(v as Uint8Array), (r) => r.sized().slice(), "a Uint8Array"),
+  string: codec(
+    (v) => typeof v === "string",
+    (v, out) => out.string(v as string),
+    (r) => r.string(),
+    "a string",
+  ),
+};
 
-/** Compiles `schema` (named types may be referenced after their definition). */
-export function compileAvroType(schema: AvroSchema): AvroType {
-  const root = parse(schema, new Map());
+/** Compiles `schema` into a codec; throws Error for an unknown or malformed schema. */
+export function compileAvroSchema(schema: AvroSchema): AvroCodec {
+  return compile(schema, new Map(), "");
+}
+
+function compile(schema: AvroSchema, named: Map<string, AvroCodec>, namespace: string): AvroCodec {
+  if (typeof schema === "string") {
+    const found = PRIMITIVES[schema] ?? named.get(schema) ?? named.get(`${namespace}.${schema}`);
+    if (!found) throw new Error(`Unknown Avro type "${schema}"`);
+    return found;
+  }
+  if (Array.isArray(schema)) return compileUnion(schema.map((s) => compile(s, named, namespace)));
+  const s = schema as Record<string, unknown>;
+  const type = s.type as AvroSchema;
+  if (type === "record" || type === "error") return compileRecord(s, named, namespace);
+  if (type === "enum" || type === "fixed") return define(named, s, namespace, compileNamedLeaf(s));
+  if (type === "array" || type === "map") return compileCollection(s, named, namespace);
+  if (typeof type === "string" && PRIMITIVES[type]) return PRIMITIVES[type]; // e.g. {type:"int", logicalType}
+  return compile(type, named, namespace);
+}
+
+function compileNamedLeaf(s: Record<string, unknown>): AvroCodec {
+  if (s.type === "enum") {
+    const symbols = s.symbols as string[];
+    return codec(
+      (v) => typeof v === "string" && symbols.includes(v),
+      (v, out) => out.varLong(symbols.indexOf(v as string)),
+      (r) => symbols[r.varNumber()],
+      `one of ${symbols.join("|")}`,
+    );
+  }
+  const size = s.size as number;
+  return codec(
+    (v) => isBytes(v) && v.length === size,
+    (v, out) => out.raw(v as Uint8Array),
+    (r) => r.take(size).slice(),
+    `${size} bytes`,
+  );
+}
+
+function compileCollection(
+  s: Record<string, unknown>,
+  named: Map<string, AvroCodec>,
+  namespace: string,
+): AvroCodec {
+  if (s.type === "array") {
+    const items = compile(s.items as AvroSchema, named, namespace);
+    return codec(
+      Array.isArray,
+      (v, out, path) => {
+        const list = v as unknown[];
+        if (list.length) out.varLong(list.length);
+        list.forEach((item, i) => items.write(item, out, `${path}[${i}]`));
+        out.varLong(0);
+      },
+      (r) => readBlocks(r, () => items.read(r)),
+      "an array",
+    );
+  }
+  const values = compile(s.values as AvroSchema, named, namespace);
+  return codec(
+    isRecord,
+    (v, out, path) => {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length) out.varLong(entries.length);
+      for (const [k, item] of entries) {
+        out.string(k);
+        values.write(item, out, `${path}.${k}`);
+      }
+      out.varLong(0);
+    },
+    (r) => Object.fromEntries(readBlocks(r, () => [r.string(), values.read(r)])),
+    "an object",
+  );
+}
+
+function compileRecord(
+  s: Record<string, unknown>,
+  named: Map<string, AvroCodec>,
+  namespace: string,
+): AvroCodec {
+  const fields: { name: string; codec: AvroCodec; fallback: unknown }[] = [];
+  const record = define(
+    named,
+    s,
+    namespace,
+    codec(isRecord, (v, out, path) => {
+      const obj = v as Record<string, unknown>;
+      for (const f of fields) {
+        f.codec.write(obj[f.name] === undefined ? f.fallback : obj[f.name], out, `${path}.${f.name}`);
+      }
+    }, (r) => {
+      const obj: Record<string, unknown> = {};
+      for (const f of fields) {
+        obj[f.name] = f.codec.read(r);
+      }
+      return obj;
+    }, "a record"),
+  );
+  const inner = typeof s.namespace === "string" ? s.namespace : namespace;
+  for (const f of s.fields as { name: string; type: AvroSchema; default?: unknown }[]) {
+    fields.push({ name: f.name, codec: compile(f.type, named, inner), fallback: f.default });
+  }
+  return record;
+}
+
+function compileUnion(branches: AvroCodec[]): AvroCodec {
   return {
-    isValid(value, options) {
-      const errors: Array<[string[], unknown]> = [];
-      check(root, value, [], errors);
-      for (const [path, v] of errors) options?.errorHook?.(path, v);
-      return errors.length === 0;
+    accepts: (v) => branches.some((b) => b.accepts(v)),
+    write(v, out, path) {
+      const index = branches.findIndex((b) => b.accepts(v));
+      if (index < 0) {
+        throw new TypeError(`Avro value at ${path || "(root)"} fits no union branch, got ${describe(v)}`);
+      }
+      out.varLong(index);
+      branches[index].write(v, out, path);
     },
-    toBuffer(value) {
-      const out = new Writer();
-      write(root, value, out);
-      return out.finish();
-    },
-    decode(bytes, offset = 0) {
-      const reader = {
-        bytes,
-        pos: offset,
-        view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      };
-      const value = read(root, reader);
-      return { value, offset: reader.pos };
+    read(r) {
+      const index = r.varNumber();
+      if (!branches[index]) throw new Error(`Avro union branch ${index} does not exist`);
+      return branches[index].read(r);
     },
   };
 }
 
-function parse(schema: AvroSchema, named: Map<string, Node>): Node {
-  if (typeof schema === "string") {
-    if (PRIMITIVES.has(schema)) return { kind: schema } as Node;
-    const ref = named.get(schema);
-    if (!ref) throw new TypeError(`Unknown Avro type "${schema}"`);
-    return ref;
+function define(
+  named: Map<string, AvroCodec>,
+  s: Record<string, unknown>,
+  namespace: string,
+  c: AvroCodec,
+): AvroCodec {
+  const name = s.name as string;
+  if (typeof name !== "string" || !name) {
+    throw new Error(`Named Avro type without a name: ${JSON.stringify(s).slice(0, 80)}`);
   }
-  if (Array.isArray(schema)) return { kind: "union", branches: schema.map((s) => parse(s, named)) };
-  const s = schema as Record<string, unknown>;
-  const type = s.type as AvroSchema;
-  switch (type) {
-    case "record":
-    case "error": {
-      const node = {
-        kind: "record" as const,
-        name: String(s.name),
-        fields: [] as Array<{ name: string; type: Node }>,
-      };
-      named.set(node.name, node);
-      for (const f of s.fields as Array<Record<string, unknown>>) {
-        node.fields.push({ name: String(f.name), type: parse(f.type as AvroSchema, named) });
+  const ns = typeof s.namespace === "string" ? s.namespace : namespace;
+  const full = name.includes(".") || !ns ? name : `${ns}.${name}`;
+  if (named.has(full)) throw new Error(`Avro type "${full}" is defined twice`);
+  named.set(full, c);
+  if (full !== name) named.set(name, c);
+  return c;
+}
+
+function codec(
+  accepts: (v: unknown) => boolean,
+  write: (v: unknown, out: ByteWriter, path: string) => void,
+  read: (r: ByteReader) => unknown,
+  expected: string,
+): AvroCodec {
+  return {
+    accepts,
+    write(v, out, path) {
+      if (!accepts(v)) {
+        throw new TypeError(`Avro value at ${path || "(root)"} must be ${expected}, got ${describe(v)}`);
       }
-      return node;
+      write(v, out, path);
+    },
+    read,
+  };
+}
+
+function readBlocks<T>(r: ByteReader, item: () => T): T[] {
+  const out: T[] = [];
+  for (;;) {
+    let count = r.varNumber();
+    if (count === 0) return out;
+    if (count < 0) { // a negative count is followed by the block's size in bytes
+      count = -count;
+      r.varLong();
     }
-    case "array":
-      return { kind: "array", items: parse(s.items as AvroSchema, named) };
-    case "map":
-      return { kind: "map", values: parse(s.values as AvroSchema, named) };
-    case "fixed": {
-      const node = { kind: "fixed" as const, size: Number(s.size) };
-      named.set(String(s.name), node);
-      return node;
-    }
-    case "enum": {
-      const node = { kind: "enum" as const, symbols: s.symbols as string[] };
-      named.set(String(s.name), node);
-      return node;
-    }
-    default:
-      return parse(type, named); // primitive with attributes (e.g. logicalType)
+    for (let i = 0; i < count; i++) out.push(item());
   }
 }
 
-function matches(node: Node, value: unknown): boolean {
-  return check(node, value, [], []);
-}
-
-function check(node: Node, value: unknown, path: string[], errors: Array<[string[], unknown]>): boolean {
-  const fail = () => (errors.push([path, value]), false);
-  switch (node.kind) {
-    case "null":
-      return value === null || fail();
-    case "boolean":
-      return typeof value === "boolean" || fail();
-    case "int":
-      return (Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31) ||
-        fail();
-    case "long":
-      return (typeof value === "bigint" && value >= -(2n ** 63n) && value < 2n ** 63n) ||
-        Number.isSafeInteger(value) || fail();
-    case "float":
-    case "double":
-      return typeof value === "number" || fail();
-    case "bytes":
-      return value instanceof Uint8Array || fail();
-    case "fixed":
-      return (value instanceof Uint8Array && value.length === node.size) || fail();
-    case "string":
-      return typeof value === "string" || fail();
-    case "enum":
-      return node.symbols.includes(value as string) || fail();
-    case "array":
-      if (!Array.isArray(value)) return fail();
-      return value.map((v, i) => check(node.items, v, [...path, String(i)], errors)).every(Boolean);
-    case "map":
-      if (typeof value !== "object" || value === null) return fail();
-      return Object.entries(value).map(([k, v]) => check(node.values, v, [...path, k], errors)).every(
-        Boolean,
-      );
-    case "union":
-      return node.branches.some((b) => matches(b, value)) || fail();
-    case "record": {
-      if (typeof value !== "object" || value === null) return fail();
-      const record = value as Record<string, unknown>;
-      return node.fields.map((f) => check(f.type, record[f.name] ?? null, [...path, f.name], errors)).every(
-        Boolean,
-      );
-    }
-  }
-}
-
-class Writer {
-  #chunks: Uint8Array[] = [];
-  #buf = new Uint8Array(256);
-  #pos = 0;
-  byte(b: number): void {
-    if (this.#pos === this.#buf.length) this.#flush();
-    this.#buf[this.#pos++] = b;
-  }
-  bytes(b: Uint8Array): void {
-    this.#flush();
-    this.#chunks.push(b.slice());
-  }
-  zigzag(n: bigint): void {
-    let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
-    while (z > 0x7fn) {
-      this.byte(Number(z & 0x7fn) | 0x80);
-      z >>= 7n;
-    }
-    this.byte(Number(z));
-  }
-  float(n: number, width: 4 | 8): void {
-    const b = new Uint8Array(width);
-    const view = new DataView(b.buffer);
-    if (width === 4) view.setFloat32(0, n, true);
-    else view.setFloat64(0, n, true);
-    this.bytes(b);
-  }
-  #flush(): void {
-    if (this.#pos) this.#chunks.push(this.#buf.slice(0, this.#pos));
-    this.#buf = new Uint8Array(256);
-    this.#pos = 0;
-  }
-  finish(): Uint8Array {
-    this.#flush();
-    const out = new Uint8Array(this.#chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of this.#chunks) (out.set(c, at), at += c.length);
-    return out;
-  }
-}
-
-function write(node: Node, value: unknown, out: Writer): void {
-  switch (node.kind) {
-    case "null":
-      return;
-    case "boolean":
-      return out.byte(value ? 1 : 0);
-    case "int":
-    case "long":
-      return out.zigzag(BigInt(value as number | bigint));
-    case "float":
-      return out.float(value as number, 4);
-    case "double":
-      return out.float(value as number, 8);
-    case "bytes":
-      out.zigzag(BigInt((value as Uint8Array).length));
-      return out.bytes(value as Uint8Array);
-    case "fixed":
-      return out.bytes(value as Uint8Array);
-    case "string": {
-      const b = encoder.encode(value as string);
-      out.zigzag(BigInt(b.length));
-      return out.bytes(b);
-    }
-    case "enum":
-      return out.zigzag(BigInt(node.symbols.indexOf(value as string)));
-    case "array": {
-      const items = value as unknown[];
-      if (items.length) {
-        out.zigzag(BigInt(items.length));
-        for (const item of items) write(node.items, item, out);
-      }
-      return out.byte(0);
-    }
-    case "map": {
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (entries.length) {
-        out.zigzag(BigInt(entries.length));
-        for (const [k, v] of entries) (write({ kind: "string" }, k, out), write(node.values, v, out));
-      }
-      return out.byte(0);
-    }
-    case "union": {
-      const index = node.branches.findIndex((b) => matches(b, value));
-      if (index < 0) throw new TypeError(`Value ${String(value)} matches no branch of an Avro union`);
-      out.zigzag(BigInt(index));
-      return write(node.branches[index], value, out);
-    }
-    case "record":
-      for (const f of node.fields) write(f.type, (value as Record<string, unknown>)[f.name] ?? null, out);
-  }
-}
-
-interface Reader {
-  bytes: Uint8Array;
-  pos: number;
-  view: DataView;
-}
-
-function readLong(r: Reader): bigint {
-  let result = 0n;
-  let shift = 0n;
-  while (true) {
-    if (r.pos >= r.bytes.length) throw new RangeError("Avro data ends inside a varint");
-    const b = r.bytes[r.pos++];
-    result |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) break;
-    shift += 7n;
-  }
-  return (result >> 1n) ^ -(result & 1n);
-}
-
-function take(r: Reader, n: number): Uint8Array {
-  if (r.pos + n > r.bytes.length) throw new RangeError(`Avro data ends early: need ${n} bytes at ${r.pos}`);
-  const out = r.bytes.slice(r.pos, r.pos + n);
-  r.pos += n;
-  return out;
-}
-
-function read(node: Node, r: Reader): unknown {
-  switch (node.kind) {
-    case "null":
-      return null;
-    case "boolean":
-      return take(r, 1)[0] !== 0;
-    case "int":
-      return Number(readLong(r));
-    case "long":
-      return readLong(r);
-    case "float": {
-      const v = r.view.getFloat32(r.pos, true);
-      r.pos += 4;
-      return v;
-    }
-    case "double": {
-      const v = r.view.getFloat64(r.pos, true);
-      r.pos += 8;
-      return v;
-    }
-    case "bytes":
-      return take(r, Number(readLong(r)));
-    case "fixed":
-      return take(r, node.size);
-    case "string":
-      return decoder.decode(take(r, Number(readLong(r))));
-    case "enum":
-      return node.symbols[Number(readLong(r))];
-    case "array":
-    case "map": {
-      const out: unknown[] = [];
-      const map: Record<string, unknown> = {};
-      while (true) {
-        let count = Number(readLong(r));
-        if (count === 0) break;
-        if (count < 0) (count = -count, readLong(r)); // a block with its byte size
-        for (let i = 0; i < count; i++) {
-          if (node.kind === "array") out.push(read(node.items, r));
-          else map[read({ kind: "string" }, r) as string] = read(node.values, r);
-        }
-      }
-      return node.kind === "array" ? out : map;
-    }
-    case "union": {
-      const index = Number(readLong(r));
-      const branch = node.branches[index];
-      if (!branch) throw new RangeError(`Avro union branch ${index} out of range`);
-      return read(branch, r);
-    }
-    case "record": {
-      const out: Record<string, unknown> = {};
-      for (const f of node.fields) out[f.name] = read(f.type, r);
-      return out;
-    }
-  }
+function describe(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (isBytes(v)) return `${v.length} bytes`;
+  const json = JSON.stringify(v);
+  return json === undefined ? String(v) : json.slice(0, 60);
 }

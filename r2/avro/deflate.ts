@@ -13,7 +13,10 @@ export function inflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
   return pipe(bytes, new DecompressionStream("deflate-raw"));
 }
 
-async function pipe(bytes: Uint8Array, transform: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+async function pipe(
+  bytes: Uint8Array,
+  transform: CompressionStream | DecompressionStream,
+): Promise<Uint8Array> {
   const input = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
   return new Uint8Array(await new Response(input.pipeThrough(transform)).arrayBuffer());
 }

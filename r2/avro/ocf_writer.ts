@@ -5,24 +5,24 @@
  * so the same input always yields the same bytes (a retried commit rewrites identical files).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { type AvroSchema, avroTypeOf } from "./avro_type.ts";
+import { type AvroSchema, compileAvroSchema } from "./avro_codec.ts";
+import { ByteWriter } from "./bytes.ts";
 import { deflateRaw } from "./deflate.ts";
-import { writeVarLong } from "./varint.ts";
 
 /** Avro block codecs this writer supports. */
-export type AvroCodec = "null" | "deflate";
+export type AvroCodecName = "null" | "deflate";
 
 /** Options of `encodeAvroContainer`. */
 export interface AvroContainerOptions {
   /** Extra header key-value metadata (Iceberg writes snapshot ids, schemas… here). */
   metadata?: Readonly<Record<string, string>>;
   /** Block codec; default deflate. */
-  codec?: AvroCodec;
+  codec?: AvroCodecName;
   /** Records per block; default 10 000. */
   blockRecords?: number;
 }
 
-const MAGIC = [0x4f, 0x62, 0x6a, 0x01];
+const MAGIC = new Uint8Array([0x4f, 0x62, 0x6a, 0x01]);
 const encoder = new TextEncoder();
 
 /** Encodes `records` (plain objects matching `schema`) as an Avro container file. */
@@ -37,58 +37,34 @@ export async function encodeAvroContainer(
   if (!Number.isInteger(blockRecords) || blockRecords < 1) {
     throw new RangeError(`blockRecords must be a positive integer, got ${blockRecords}`);
   }
-  const type = avroTypeOf(schema);
-  const bodies = records.map((record, i) => {
-    const errors: string[] = [];
-    if (!type.isValid(record, { errorHook: (path) => errors.push(path.join(".")) })) {
-      throw new TypeError(`Record ${i} does not match the Avro schema at field(s) ${errors.join(", ")}`);
-    }
-    return new Uint8Array(type.toBuffer(record));
-  });
+  const type = compileAvroSchema(schema);
   const schemaJson = JSON.stringify(schema);
-  const header = encodeHeader({ ...options.metadata, "avro.schema": schemaJson, "avro.codec": codec });
-  const sync = syncMarker(schemaJson, bodies);
-  const parts: Uint8Array[] = [header, sync];
-  for (let start = 0; start < bodies.length; start += blockRecords) {
-    const block = bodies.slice(start, start + blockRecords);
-    const raw = concat(block);
+  const blocks: Uint8Array[] = [];
+  for (let start = 0; start < records.length; start += blockRecords) {
+    const body = new ByteWriter();
+    const end = Math.min(start + blockRecords, records.length);
+    for (let i = start; i < end; i++) type.write(records[i], body, `record ${i}`);
+    blocks.push(body.toBytes());
+  }
+  const sync = syncMarker(schemaJson, blocks);
+  const out = new ByteWriter();
+  out.raw(MAGIC);
+  const metadata = { ...options.metadata, "avro.schema": schemaJson, "avro.codec": codec };
+  out.varLong(Object.keys(metadata).length);
+  for (const [key, value] of Object.entries(metadata)) (out.string(key), out.sized(encoder.encode(value)));
+  out.varLong(0);
+  out.raw(sync);
+  for (const [i, raw] of blocks.entries()) {
     const data = codec === "deflate" ? await deflateRaw(raw) : raw;
-    const prefix: number[] = [];
-    writeVarLong(prefix, block.length);
-    writeVarLong(prefix, data.length);
-    parts.push(new Uint8Array(prefix), data, sync);
+    out.varLong(Math.min(blockRecords, records.length - i * blockRecords));
+    out.sized(data);
+    out.raw(sync);
   }
-  return concat(parts);
+  return out.toBytes();
 }
 
-function encodeHeader(metadata: Record<string, string>): Uint8Array {
-  const out: number[] = [...MAGIC];
-  const entries = Object.entries(metadata);
-  writeVarLong(out, entries.length);
-  for (const [key, value] of entries) {
-    for (const text of [key, value]) {
-      const bytes = encoder.encode(text);
-      writeVarLong(out, bytes.length);
-      for (const b of bytes) out.push(b);
-    }
-  }
-  writeVarLong(out, 0);
-  return new Uint8Array(out);
-}
-
-function syncMarker(schemaJson: string, bodies: readonly Uint8Array[]): Uint8Array {
+function syncMarker(schemaJson: string, blocks: readonly Uint8Array[]): Uint8Array {
   const hash = sha256.create().update(encoder.encode(schemaJson));
-  for (const body of bodies) hash.update(body);
+  for (const block of blocks) hash.update(block);
   return hash.digest().slice(0, 16);
 }
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-

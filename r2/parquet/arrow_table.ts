@@ -47,9 +47,11 @@ export function arrowTypeOf(type: IcebergPrimitive): DataType {
 
 /** The Arrow schema of a table: Iceberg field ids as `PARQUET:field_id`, nullable = !required. */
 export function arrowSchemaOf(spec: TableSpec): Schema {
-  return new Schema(spec.columns.map((c) =>
-    new Field(c.name, arrowTypeOf(c.type), !c.required, new Map([["PARQUET:field_id", String(c.id)]]))
-  ));
+  return new Schema(
+    spec.columns.map((c) =>
+      new Field(c.name, arrowTypeOf(c.type), !c.required, new Map([["PARQUET:field_id", String(c.id)]]))
+    ),
+  );
 }
 
 /** Builds the Arrow table of `rows`; throws TypeError naming the column and row of a bad value. */
@@ -80,9 +82,17 @@ function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[]
     case "string":
       return makeData({ ...base, type: type as Utf8, ...encodeStrings(values as (string | null)[]) });
     case "int":
-      return makeData({ ...base, type: type as Int32, data: Int32Array.from(values, (v) => (v ?? 0) as number) });
+      return makeData({
+        ...base,
+        type: type as Int32,
+        data: Int32Array.from(values, (v) => (v ?? 0) as number),
+      });
     case "double":
-      return makeData({ ...base, type: type as Float64, data: Float64Array.from(values, (v) => (v ?? 0) as number) });
+      return makeData({
+        ...base,
+        type: type as Float64,
+        data: Float64Array.from(values, (v) => (v ?? 0) as number),
+      });
     case "boolean":
       return makeData({ ...base, type: type as Bool, data: packBits(values as (boolean | null)[]) });
     case "long":
@@ -109,7 +119,11 @@ function checkValue(column: ColumnSpec, value: unknown, row: number): unknown {
       }
       return value;
     case "long": {
-      const big = typeof value === "bigint" ? value : Number.isSafeInteger(value) ? BigInt(value as number) : null;
+      const big = typeof value === "bigint"
+        ? value
+        : Number.isSafeInteger(value)
+        ? BigInt(value as number)
+        : null;
       if (big === null || big < INT64_MIN || big > INT64_MAX) throw bad("a safe integer or a 64-bit BigInt");
       return big;
     }

@@ -4,7 +4,13 @@
  * isolate by the composition root (workerd) or by `initParquetNode()` (Node, Deno).
  */
 import { tableToIPC } from "apache-arrow";
-import { Compression, initSync, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/esm";
+import {
+  Compression,
+  initSync,
+  Table as WasmTable,
+  writeParquet,
+  WriterPropertiesBuilder,
+} from "parquet-wasm/esm";
 import type { TableSpec } from "../tables/schemas.ts";
 import type { AnyRow } from "../tables/rows.ts";
 import { buildArrowTable } from "./arrow_table.ts";

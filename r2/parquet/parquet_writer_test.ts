@@ -49,12 +49,20 @@ describe("encodeParquet", () => {
       expect(schema.map((c) => [c.name, Number(c.field_id), c.repetition_type])).toEqual(
         spec.columns.map((c) => [c.name, c.id, c.required ? "REQUIRED" : "OPTIONAL"]),
       );
-      const physical = { string: "BYTE_ARRAY", int: "INT32", long: "INT64", double: "DOUBLE", boolean: "BOOLEAN" };
+      const physical = {
+        string: "BYTE_ARRAY",
+        int: "INT32",
+        long: "INT64",
+        double: "DOUBLE",
+        boolean: "BOOLEAN",
+      };
       for (const column of spec.columns) {
         const col = schema.find((c) => c.name === column.name)!;
         if (column.type === "timestamptz") {
           expect(col.type).toBe("INT64");
-          expect(col.logical_type).toMatch(/^TimestampType\(isAdjustedToUTC=1, unit=.*MICROS=MicroSeconds\(\)/);
+          expect(col.logical_type).toMatch(
+            /^TimestampType\(isAdjustedToUTC=1, unit=.*MICROS=MicroSeconds\(\)/,
+          );
         } else {
           expect(col.type).toBe(physical[column.type]);
           if (column.type === "string") expect(col.logical_type).toBe("StringType()");
@@ -70,15 +78,18 @@ describe("encodeParquet", () => {
         ...sampleRows(spec, 40, Date.UTC(1969, 11, 31), "old"),
       ];
       const file = await writeTemp(spec, rows);
-      const select = spec.columns.map((c) => (c.type === "timestamptz" ? `epoch_us("${c.name}") AS "${c.name}"` : `"${c.name}"`));
+      const select = spec.columns.map((
+        c,
+      ) => (c.type === "timestamptz" ? `epoch_us("${c.name}") AS "${c.name}"` : `"${c.name}"`));
       const back = await db.rows(`SELECT ${select.join(", ")} FROM read_parquet(${file})`);
       expect(back).toHaveLength(rows.length);
       rows.forEach((row, i) => {
         for (const column of spec.columns) {
           const got = back[i][column.name];
           const want = expected(spec, row, column.name);
-          if (typeof want === "number") expect(Object.is(got, want), `${column.name}[${i}]: ${got} vs ${want}`).toBe(true);
-          else expect(got, `${column.name}[${i}]`).toEqual(want);
+          if (typeof want === "number") {
+            expect(Object.is(got, want), `${column.name}[${i}]: ${got} vs ${want}`).toBe(true);
+          } else expect(got, `${column.name}[${i}]`).toEqual(want);
         }
       });
     });
@@ -98,27 +109,40 @@ describe("encodeParquet", () => {
     const [back] = await db.rows(
       `SELECT raw_json, "offset", epoch_us(kafka_timestamp) AS k, epoch_us(ingestion_time) AS t FROM read_parquet(${file})`,
     );
-    expect(back).toEqual({ raw_json: row.raw_json, offset: 9007199254740991n, k: -62135596800000000n, t: 253402300799999000n });
+    expect(back).toEqual({
+      raw_json: row.raw_json,
+      offset: 9007199254740991n,
+      k: -62135596800000000n,
+      t: 253402300799999000n,
+    });
   });
 
   it("writes an empty file with the full schema", async ({ expect }) => {
     const file = await writeTemp(GOLD, []);
     expect(await db.jsonRows(`SELECT count(*)::INT AS n FROM read_parquet(${file})`)).toEqual([{ n: 0 }]);
-    expect(await db.jsonRows(`SELECT count(*)::INT AS n FROM parquet_schema(${file}) WHERE field_id IS NOT NULL`))
+    expect(
+      await db.jsonRows(`SELECT count(*)::INT AS n FROM parquet_schema(${file}) WHERE field_id IS NOT NULL`),
+    )
       .toEqual([{ n: GOLD.columns.length }]);
   });
 
   it("rejects a null in a required column, naming the column and row", ({ expect }) => {
     const rows = sampleRows(SILVER, 3, 0) as unknown as Record<string, unknown>[];
     rows[2].page_title = null;
-    expect(() => encodeParquet(SILVER, rows as unknown as AnyRow[])).toThrow("Row 2: required column page_title is null");
+    expect(() => encodeParquet(SILVER, rows as unknown as AnyRow[])).toThrow(
+      "Row 2: required column page_title is null",
+    );
   });
 
   it("rejects values of the wrong type or range, stating the value", ({ expect }) => {
     const bad = (patch: Record<string, unknown>) => () =>
       encodeParquet(BRONZE, [{ ...sampleRows(BRONZE, 1, 0)[0], ...patch } as AnyRow]);
-    expect(bad({ partition: 2 ** 31 })).toThrow("column partition (int) needs a 32-bit integer, got 2147483648");
-    expect(bad({ offset: 2 ** 53 })).toThrow("column offset (long) needs a safe integer or a 64-bit BigInt, got 9007199254740992");
+    expect(bad({ partition: 2 ** 31 })).toThrow(
+      "column partition (int) needs a 32-bit integer, got 2147483648",
+    );
+    expect(bad({ offset: 2 ** 53 })).toThrow(
+      "column offset (long) needs a safe integer or a 64-bit BigInt, got 9007199254740992",
+    );
     expect(bad({ ingestion_time: 1.5 })).toThrow("needs integer epoch milliseconds, got 1.5");
     expect(bad({ topic: 7 })).toThrow("column topic (string) needs a string, got 7");
     expect(bad({ event_key: undefined })).toThrow("required column event_key is undefined");

@@ -128,6 +128,8 @@ export const TABLES: readonly TableSpec[] = [BRONZE, SILVER, QUARANTINE, GOLD];
 /** Looks a table up by name; throws RangeError for an unknown one. */
 export function tableSpec(name: string): TableSpec {
   const spec = TABLES.find((t) => t.name === name);
-  if (!spec) throw new RangeError(`Unknown table "${name}"; expected one of ${TABLES.map((t) => t.name).join(", ")}`);
+  if (!spec) {
+    throw new RangeError(`Unknown table "${name}"; expected one of ${TABLES.map((t) => t.name).join(", ")}`);
+  }
   return spec;
 }

@@ -19,7 +19,8 @@ export async function openDuckDb(): Promise<DuckDb> {
   await connection.run("SET TimeZone='UTC'");
   return {
     rows: async (sql) => (await connection.runAndReadAll(sql)).getRowObjects() as Record<string, unknown>[],
-    jsonRows: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[],
+    jsonRows: async (sql) =>
+      (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[],
     close: () => {
       connection.closeSync();
       instance.closeSync();

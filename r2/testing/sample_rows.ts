@@ -11,7 +11,10 @@ const WORDS = ["Main_Page", "Zürich", "東京", "😀 emoji", "a'quote", "", "x
 
 /** `count` rows of `spec`'s table whose partition source lies in [dayStartMs, dayStartMs + 1 day). */
 export function sampleRows(spec: TableSpec, count: number, dayStartMs: number, tag = "r"): AnyRow[] {
-  return Array.from({ length: count }, (_, i) => sampleRow(spec, i, dayStartMs + ((i * 7_919_993) % DAY_MS), tag));
+  return Array.from(
+    { length: count },
+    (_, i) => sampleRow(spec, i, dayStartMs + ((i * 7_919_993) % DAY_MS), tag),
+  );
 }
 
 function sampleRow(spec: TableSpec, i: number, ts: number, tag: string): AnyRow {
