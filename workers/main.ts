@@ -7,6 +7,7 @@ import { app } from "./http/app.ts";
 import { handleRawEvents } from "./queue/raw_events_handler.ts";
 import { handleDeadLetters } from "./queue/dead_letter_handler.ts";
 import { handleScheduled } from "./cron/scheduled_handler.ts";
+import { DEAD_LETTER_QUEUE, RAW_EVENTS_QUEUE } from "./queue/queue_names.ts";
 
 export { StreamIngestor } from "../durable-objects/stream_ingestor/stream_ingestor_object.ts";
 export { TableCommitter } from "../durable-objects/table_committer/table_committer_object.ts";
@@ -15,10 +16,6 @@ export { WatermarkTracker } from "../durable-objects/watermark/watermark_tracker
 export { PipelineControl } from "../durable-objects/pipeline_control/pipeline_control_object.ts";
 
 initParquet(wasm);
-
-/** Queue names as declared in wrangler.toml. */
-export const RAW_EVENTS_QUEUE = "wiki-raw-events";
-export const DEAD_LETTER_QUEUE = "wiki-raw-events-dlq";
 
 export default {
   fetch: app.fetch,

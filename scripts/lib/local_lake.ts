@@ -4,7 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
-import { Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import type { R2Bucket } from "@cloudflare/workers-types";
 
 /** Defaults that match wrangler.toml. */
@@ -29,12 +29,13 @@ export async function openLocalLake(
       `No local state at ${root}: run \`npm run demo\` (or wrangler dev --persist-to ${persistDir}) first`,
     );
   }
-  const mf = new Miniflare({
+  // Miniflare 5 takes wrangler's v4-style options through its own converter (as `wrangler d1 execute --local` does).
+  const mf = new Miniflare(convertV4MiniflareOptions({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
     resourcePersistencePath: join(root, "v3"),
     r2Buckets: { LAKE: bucketName },
-  });
+  }));
   const bucket = (await mf.getR2Bucket("LAKE")) as unknown as R2Bucket;
   return { bucket, close: () => mf.dispose() };
 }
