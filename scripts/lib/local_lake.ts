@@ -46,7 +46,7 @@ export async function listKeys(bucket: R2Bucket, prefix: string): Promise<string
   let cursor: string | undefined;
   do {
     const page = await bucket.list({ prefix, cursor, limit: 1000 });
-    keys.push(...page.objects.map((o) => o.key));
+    keys.push(...page.objects.map((o: { key: string }) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
   return keys;

@@ -103,7 +103,8 @@ describe("admin API guard", () => {
     const body = await started.json().then(asAny);
     expect(body.control.desired).toBe("running");
     expect(body.control.streamUrl).toBe("http://127.0.0.1:9/stream");
-    const stopped = await (await fetchApp("/api/admin/ingest/stop", { method: "POST", headers: auth })).json().then(asAny);
+    const stopped = await (await fetchApp("/api/admin/ingest/stop", { method: "POST", headers: auth })).json()
+      .then(asAny);
     expect(stopped.control.desired).toBe("stopped");
     expect(stopped.ingestor.running).toBe(false);
   });
