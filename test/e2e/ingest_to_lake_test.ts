@@ -119,7 +119,15 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
       ...SYNTH_ARGS,
     ], 120_000);
     expected = await recomputeStream(STREAM);
-    const { silverIds: _i, silverRows: _r, invalidLines: _l, bronzeRaw: _b, quarantineRaw: _q, gold, ...counts } = expected;
+    const {
+      silverIds: _i,
+      silverRows: _r,
+      invalidLines: _l,
+      bronzeRaw: _b,
+      quarantineRaw: _q,
+      gold,
+      ...counts
+    } = expected;
     console.log(`e2e: stream ${STREAM}: ${JSON.stringify(counts)}, ${gold.length} windows`);
 
     const started = Date.now();

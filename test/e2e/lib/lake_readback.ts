@@ -114,7 +114,7 @@ function makeResolver(location: string, tableDir: string): (uri: string) => stri
 /** Runs `fn` with global fetch answering table URIs from local files (icebird reads through fetch). */
 async function withLocalFetch<T>(resolve: (uri: string) => string | null, fn: () => Promise<T>): Promise<T> {
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const local = resolve(url);
     if (local === null) return realFetch(input, init);
