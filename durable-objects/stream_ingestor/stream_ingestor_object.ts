@@ -158,7 +158,7 @@ export class StreamIngestor extends DurableObject<Env> {
         this.#failures = 0;
       } else {
         this.#failures++;
-        this.#lastError = `${new Date().toISOString()} cannot read ${url}: ${String(error)}`;
+        this.#lastError = `${new Date().toISOString()} cannot read ${url}: ${describeFetchError(error)}`;
         console.error(JSON.stringify({ msg: "Stream connection failed", url, error: String(error) }));
       }
     } finally {
@@ -314,6 +314,14 @@ export class StreamIngestor extends DurableObject<Env> {
       }
     });
   }
+}
+
+/** workerd reports DNS and connection failures as an opaque "internal error"; say what it usually means. */
+function describeFetchError(error: unknown): string {
+  const text = String(error);
+  return /internal error/i.test(text)
+    ? `${text} (the runtime's report of a network failure: is the host reachable from this machine?)`
+    : text;
 }
 
 function sleep(ms: number): Promise<undefined> {
