@@ -17,7 +17,7 @@ const { values } = parseArgs({
     bucket: { type: "string", default: DEFAULT_BUCKET },
   },
 });
-const lake = await openLocalLake(values["persist-to"], values.bucket);
+const lake = await openLocalLake(values["persist-to"], values.bucket, { create: true });
 try {
   for (const spec of TABLES) {
     const table = new IcebergTable(new R2BlobStore(lake.bucket as never), {

@@ -22,9 +22,10 @@ export interface LocalLake {
 export async function openLocalLake(
   persistDir = DEFAULT_PERSIST_DIR,
   bucketName = DEFAULT_BUCKET,
+  options: { create?: boolean } = {},
 ): Promise<LocalLake> {
   const root = resolve(persistDir);
-  if (!existsSync(root)) {
+  if (!options.create && !existsSync(root)) {
     throw new Error(
       `No local state at ${root}: run \`npm run demo\` (or wrangler dev --persist-to ${persistDir}) first`,
     );
