@@ -200,7 +200,7 @@ export class StreamIngestor extends DurableObject<Env> {
         const wait = firstAt === null
           ? DEFAULT_FLUSH.maxWaitMs
           : Math.max(0, DEFAULT_FLUSH.maxWaitMs - (Date.now() - firstAt));
-        const result = await Promise.race([next, sleep(wait)]);
+        const result = await readOrTimeout(next, wait);
         if (result === undefined) {
           if (pending.length) await flush();
           continue;
@@ -324,6 +324,13 @@ function describeFetchError(error: unknown): string {
     : text;
 }
 
-function sleep(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+/** Waits for `read` at most `ms`; the timer is always cleared (workerd caps live timeouts at 10,000). */
+async function readOrTimeout<T>(read: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
