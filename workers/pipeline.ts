@@ -7,6 +7,7 @@ import { committerName } from "../durable-objects/table_committer/committer_core
 import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
 import { TABLES } from "../r2/tables/schemas.ts";
 import { buildHealth } from "./health.ts";
+import { shouldAutoStart } from "../durable-objects/pipeline_control/control.ts";
 
 /** The StreamIngestor stub. */
 export function ingestorStub(env: Env) {
@@ -42,10 +43,17 @@ export async function stopIngest(env: Env, by: string) {
   return { control, ingestor };
 }
 
-/** Watchdog: reconnects the ingestor when ingestion is wanted (idempotent). */
+/**
+ * Watchdog: reconnects the ingestor when ingestion is wanted (idempotent). A pipeline nobody
+ * has started or stopped yet starts by itself when AUTO_START is "true" (a fresh deploy).
+ */
 export async function watchIngest(env: Env): Promise<{ started: boolean }> {
   const control = await controlClient(env.PIPELINE_CONTROL).get();
-  if (control.desired !== "running") return { started: false };
+  if (control.desired !== "running") {
+    if (!shouldAutoStart(env.AUTO_START, control)) return { started: false };
+    await startIngest(env, {}, "auto-start");
+    return { started: true };
+  }
   await ingestorStub(env).start({ url: control.streamUrl ?? env.STREAM_URL, since: control.since });
   return { started: true };
 }

@@ -64,3 +64,8 @@ export function applyStop(state: ControlState, now: number, by: string): Control
 export function applyReset(state: ControlState, now: number, by: string): ControlState {
   return { ...initialControlState(), epoch: state.epoch + 1, updatedAt: now, updatedBy: by };
 }
+
+/** Whether the watchdog starts a pipeline on its own: AUTO_START is "true" and no operator decided yet. */
+export function shouldAutoStart(autoStart: string | undefined, state: ControlState): boolean {
+  return autoStart === "true" && state.updatedAt === null;
+}
