@@ -4,10 +4,8 @@
  * itself. Used by the demo runner and the end-to-end tests. Runs under Node 22 type stripping
  * and type-checks under Deno (erasable TypeScript only).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
@@ -53,23 +51,34 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
-/** The `events` block of /api/health (DESIGN §4). */
-export interface HealthEvents {
-  received: number;
-  canary: number;
-  bronze: number;
-  silver: number;
-  quarantine: number;
-  duplicate: number;
-}
-
-/** The parts of /api/health the stack relies on; more fields are passed through. */
-export interface HealthReport {
-  status: string;
-  watermark: string | null;
-  events: HealthEvents;
-  [key: string]: unknown;
-}
+export type { HealthEvents, HealthReport } from "./local_stack_types.ts";
+export {
+  cronMatches,
+  idleFingerprint,
+  isReconciled,
+  isReplayDone,
+  parseCronTriggers,
+  pendingWork,
+} from "./local_stack_core.ts";
+export { spawnLogged, type StackChild, stopChild, tailFile } from "./child_processes.ts";
+import {
+  cronMatches,
+  idleFingerprint,
+  isReconciled,
+  isReplayDone,
+  parseCronTriggers,
+  pendingWork,
+} from "./local_stack_core.ts";
+import {
+  fetchText,
+  freePort,
+  spawnLogged,
+  type StackChild,
+  stopChild,
+  tailFile,
+  waitFor,
+} from "./child_processes.ts";
+import type { HealthReport } from "./local_stack_types.ts";
 
 /** Options of {@link LocalStack.waitIdle}. */
 export interface WaitIdleOptions {
@@ -101,260 +110,6 @@ export interface LocalStack {
   fireCron(expr: string): Promise<{ status: number; body: string }>;
   /** Stops every child process tree (SIGTERM, then SIGKILL); idempotent. */
   stop(): Promise<void>;
-}
-
-// ---------------------------------------------------------------- pure helpers
-
-/** Reads `crons = [...]` of the `[triggers]` table of a wrangler.toml text. */
-export function parseCronTriggers(toml: string): string[] {
-  const lines = toml.split("\n").filter((l) => !/^\s*#/.test(l));
-  const start = lines.findIndex((l) => /^\s*\[triggers\]\s*(#.*)?$/.test(l));
-  if (start < 0) return [];
-  const end = lines.findIndex((l, i) => i > start && /^\s*\[/.test(l));
-  const section = lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
-  const array = /crons\s*=\s*\[([\s\S]*?)\]/.exec(section);
-  if (!array) return [];
-  return [...array[1].matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]);
-}
-
-function matchesField(field: string, value: number, min: number, max: number): boolean {
-  return field.split(",").some((part) => {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new RangeError(`Unsupported cron field "${part}" (only *, N, N-M, lists and /step)`);
-    const lo = m[1] === "*" ? min : Number(m[2]);
-    const hi = m[1] === "*" ? max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? max : lo;
-    const step = m[4] !== undefined ? Number(m[4]) : 1;
-    return value >= lo && value <= hi && (value - lo) % step === 0;
-  });
-}
-
-/** Whether a 5-field cron expression (UTC, as Cloudflare evaluates it) fires at `date`'s minute. */
-export function cronMatches(expr: string, date: Date): boolean {
-  const f = expr.trim().split(/\s+/);
-  if (f.length !== 5) throw new RangeError(`Cron expression "${expr}" must have 5 fields`);
-  const [minute, hour, dom, month, dow] = f;
-  const day = date.getUTCDay();
-  const domOk = matchesField(dom, date.getUTCDate(), 1, 31);
-  const dowOk = matchesField(dow, day, 0, 7) || (day === 0 && matchesField(dow, 7, 0, 7));
-  const dayOk = dom !== "*" && dow !== "*" ? domOk || dowOk : domOk && dowOk;
-  return matchesField(minute, date.getUTCMinutes(), 0, 59) && matchesField(hour, date.getUTCHours(), 0, 23) &&
-    matchesField(month, date.getUTCMonth() + 1, 1, 12) && dayOk;
-}
-
-/** `received − canary = bronze = silver + quarantine + duplicate` (DESIGN §4). */
-export function isReconciled(e: HealthEvents): boolean {
-  return e.received - e.canary === e.bronze && e.bronze === e.silver + e.quarantine + e.duplicate;
-}
-
-const firstNumber = (o: Record<string, unknown>, keys: string[]) =>
-  keys.map((k) => o[k]).find((v): v is number => typeof v === "number");
-
-/**
- * Whether the replay server's /stats says it served its whole input: `position.next ≥ frames`
- * (scripts/replay_server.ts), a boolean `done`/`finished`, or served ≥ total; null when it cannot tell.
- */
-export function isReplayDone(stats: Record<string, unknown>): boolean | null {
-  const position = stats.position as Record<string, unknown> | undefined;
-  if (typeof stats.frames === "number" && typeof position?.next === "number") {
-    return position.next >= stats.frames;
-  }
-  for (const k of ["done", "finished", "complete", "exhausted"]) {
-    if (typeof stats[k] === "boolean") return stats[k] as boolean;
-  }
-  const served = firstNumber(stats, ["served", "sent", "events_served", "eventsServed"]);
-  const total = firstNumber(stats, ["total", "frames", "events_total", "eventsTotal", "total_events"]);
-  return served !== undefined && total !== undefined ? served >= total : null;
-}
-
-/** Sum of every numeric `*pending*` field of a health report (rows staged but not committed). */
-export function pendingWork(h: HealthReport): number {
-  let sum = 0;
-  const walk = (v: unknown) => {
-    if (v === null || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (/pending/i.test(k) && typeof x === "number") sum += x;
-      else walk(x);
-    }
-  };
-  walk(h);
-  return sum;
-}
-
-/** What must stay unchanged while idle: the counts, the watermark and table snapshot ids/versions. */
-export function idleFingerprint(h: HealthReport): string {
-  const snapshots: string[] = [];
-  const walk = (v: unknown, at: string) => {
-    if (v === null || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (/snapshot|sequence|version|commits/i.test(k) && (typeof x === "string" || typeof x === "number")) {
-        snapshots.push(`${at}.${k}=${x}`);
-      } else walk(x, `${at}.${k}`);
-    }
-  };
-  walk(h.tables ?? h.lake ?? null, "");
-  return JSON.stringify([h.events, h.watermark, snapshots]);
-}
-
-// ---------------------------------------------------------------- processes
-
-/** A child process started by {@link spawnLogged}. */
-export interface StackChild {
-  name: string;
-  proc: ChildProcess;
-  logFile: string;
-  exited: Promise<number | string | null>;
-  exitedYet: boolean;
-  /** Size of the log file when this child started (earlier runs append to the same file). */
-  logOffset: number;
-}
-
-/** The child's own log output so far (without earlier runs'). */
-function readOwnLog(child: StackChild): string {
-  try {
-    return fs.readFileSync(child.logFile).subarray(child.logOffset).toString("utf8");
-  } catch {
-    return "";
-  }
-}
-
-const live = new Set<StackChild>();
-let hooksInstalled = false;
-
-/** Last `n` lines of a log file (for error messages). */
-export function tailFile(file: string, n = 30): string {
-  try {
-    // deno-lint-ignore no-control-regex
-    const text = fs.readFileSync(file, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
-    return lines.slice(-n).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-function killGroup(child: StackChild, signal: "SIGTERM" | "SIGKILL"): void {
-  if (child.exitedYet || child.proc.pid === undefined) return;
-  try {
-    process.kill(-child.proc.pid, signal); // the whole process group (spawned detached)
-  } catch {
-    try {
-      child.proc.kill(signal);
-    } catch { /* already gone */ }
-  }
-}
-
-/** Stops one child's process tree: SIGTERM to its group, SIGKILL after `graceMs`. */
-export async function stopChild(child: StackChild, graceMs = 8_000): Promise<void> {
-  killGroup(child, "SIGTERM");
-  const timer = new Promise((r) => setTimeout(r, graceMs).unref());
-  await Promise.race([child.exited, timer]);
-  // SIGKILL the group even when the leader exited: grandchildren may linger in it.
-  if (child.proc.pid !== undefined) {
-    try {
-      process.kill(-child.proc.pid, "SIGKILL");
-    } catch { /* group empty */ }
-  }
-  live.delete(child);
-}
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on("exit", () => {
-    for (const c of live) {
-      if (c.proc.pid !== undefined) {
-        try {
-          process.kill(-c.proc.pid, "SIGKILL");
-        } catch { /* gone */ }
-      }
-    }
-  });
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const onSignal = () => {
-      if (stopping) return; // a second Ctrl-C must not cut the clean-up short
-      stopping = true;
-      void Promise.all([...live].map((c) => stopChild(c, 5_000))).finally(() => {
-        process.off(signal, onSignal);
-        // Re-raise only when nobody else handles the signal, so the default exit happens.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-        stopping = false;
-      });
-    };
-    process.on(signal, onSignal);
-  }
-}
-
-/** Spawns `cmd` in its own process group, stdout+stderr appended to `logFile`. */
-export function spawnLogged(
-  name: string,
-  cmd: string,
-  args: string[],
-  opts: { cwd: string; env: Record<string, string | undefined>; logFile: string },
-): StackChild {
-  installHooks();
-  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  const fd = fs.openSync(opts.logFile, "a");
-  const logOffset = fs.fstatSync(fd).size;
-  const shown = args.join(" ").replace(/ADMIN_TOKEN:\S+/g, "ADMIN_TOKEN:***");
-  fs.writeSync(fd, `\n--- ${new Date().toISOString()} ${cmd} ${shown}\n`);
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", fd, fd], detached: true });
-  fs.closeSync(fd);
-  const child: StackChild = {
-    name,
-    proc,
-    logFile: opts.logFile,
-    exitedYet: false,
-    exited: Promise.resolve(null),
-    logOffset,
-  };
-  child.exited = new Promise((resolve) => {
-    proc.once("error", (e) => {
-      child.exitedYet = true;
-      resolve(`spawn error: ${e.message}`);
-    });
-    proc.once("exit", (code, signal) => {
-      child.exitedYet = true;
-      resolve(code ?? signal);
-    });
-  });
-  live.add(child);
-  return child;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function fetchText(url: string, init: RequestInit = {}, timeoutMs = 10_000) {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: await res.text() };
-}
-
-/** Polls `probe` until it returns true; throws `fail()`'s message after `timeoutMs`. */
-async function waitFor(
-  probe: () => Promise<boolean>,
-  opts: { timeoutMs: number; children: StackChild[]; fail: () => string; fatal?: RegExp },
-): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  while (Date.now() < deadline) {
-    const dead = opts.children.find((c) => c.exitedYet);
-    if (dead) throw new Error(`${dead.name} exited early; last log lines:\n${tailFile(dead.logFile)}`);
-    const stuck = opts.fatal && opts.children.find((c) => opts.fatal!.test(readOwnLog(c)));
-    if (stuck) {
-      throw new Error(`${stuck.name} failed (${opts.fatal}); last log lines:\n${tailFile(stuck.logFile)}`);
-    }
-    if (await probe().catch(() => false)) return;
-    await sleep(500);
-  }
-  throw new Error(opts.fail());
 }
 
 // ---------------------------------------------------------------- the stack
