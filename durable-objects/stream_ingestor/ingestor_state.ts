@@ -50,6 +50,8 @@ export interface IngestorStatus {
   rereads: number;
   spilled: number;
   messages_sent: number;
+  /** Messages accepted by the queue whose batches the consumer has not confirmed yet. */
+  messages_unacknowledged: number;
   connections: number;
   reconnects: number;
   last_error: string | null;

@@ -10,6 +10,7 @@ import {
   nextBackoffMs,
   packMessages,
   type RawEvent,
+  type RawEventsMessage,
 } from "./batching.ts";
 import {
   connectUrl,
@@ -59,6 +60,7 @@ export class StreamIngestor extends DurableObject<Env> {
   #lastConnectedAt: number | null = null;
   #meter: RateMeter = { samples: [], windowMs: 10_000 };
   #lastPrune = 0;
+  #lastResendCheck = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +69,51 @@ export class StreamIngestor extends DurableObject<Env> {
       "CREATE TABLE IF NOT EXISTS seen (identity TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
     );
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)");
+    // Messages the queue accepted but the consumer has not acknowledged yet (end-to-end ack).
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS outbox (batch_id TEXT PRIMARY KEY, body TEXT NOT NULL, sent_at INTEGER NOT NULL, resends INTEGER NOT NULL DEFAULT 0)",
+    );
+  }
+
+  /** The consumer's end-to-end acknowledgement: these batches are in the lake. */
+  acknowledge(batchIds: string[]): { removed: number } {
+    let removed = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const id of batchIds) {
+        removed += this.ctx.storage.sql.exec("DELETE FROM outbox WHERE batch_id = ?", id).rowsWritten;
+      }
+    });
+    return { removed };
+  }
+
+  /**
+   * Sends again the messages the consumer has not acknowledged within the resend delay (a
+   * queue that lost them, e.g. a killed local runtime). Same batch ids, so the consumer's
+   * claims make a second delivery a no-op.
+   */
+  async resendUnacknowledged(): Promise<number> {
+    const now = Date.now();
+    const delayMs = Number(this.env.OUTBOX_RESEND_SECONDS || "120") * 1000;
+    const stale = this.ctx.storage.sql.exec<{ batch_id: string; body: string }>(
+      "SELECT batch_id, body FROM outbox WHERE sent_at < ? ORDER BY sent_at LIMIT 50",
+      now - delayMs,
+    ).toArray();
+    if (!stale.length) return 0;
+    const messages = stale.map((row) => JSON.parse(row.body) as RawEventsMessage);
+    for (const group of groupForSendBatch(messages)) {
+      await this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
+    }
+    this.ctx.storage.transactionSync(() => {
+      for (const row of stale) {
+        this.ctx.storage.sql.exec(
+          "UPDATE outbox SET sent_at = ?, resends = resends + 1 WHERE batch_id = ?",
+          now,
+          row.batch_id,
+        );
+      }
+    });
+    console.log(JSON.stringify({ msg: "Re-sent unacknowledged messages", count: stale.length }));
+    return stale.length;
   }
 
   /** Starts (or keeps) ingesting from `url`; idempotent. */
@@ -75,6 +122,7 @@ export class StreamIngestor extends DurableObject<Env> {
     if (state.url !== options.url && this.#loop) this.#abort?.abort("stream URL changed");
     this.#save({ running: true, url: options.url, since: options.since ?? null });
     await this.ctx.storage.setAlarm(Date.now());
+    await this.resendUnacknowledged();
     return this.status();
   }
 
@@ -92,6 +140,7 @@ export class StreamIngestor extends DurableObject<Env> {
     await this.stop();
     this.ctx.storage.sql.exec("DELETE FROM kv");
     this.ctx.storage.sql.exec("DELETE FROM seen");
+    this.ctx.storage.sql.exec("DELETE FROM outbox");
     this.#meter = { samples: [], windowMs: 10_000 };
     this.#connections = 0;
     this.#failures = 0;
@@ -115,6 +164,8 @@ export class StreamIngestor extends DurableObject<Env> {
       rereads: s.rereads,
       spilled: s.spilled,
       messages_sent: s.messagesSent,
+      messages_unacknowledged:
+        this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
       connections: this.#connections,
       reconnects: Math.max(0, this.#connections - 1),
       last_error: this.#lastError,
@@ -203,6 +254,10 @@ export class StreamIngestor extends DurableObject<Env> {
         const result = await readOrTimeout(next, wait);
         if (result === undefined) {
           if (pending.length) await flush();
+          else if (Date.now() - this.#lastResendCheck > 10_000) {
+            this.#lastResendCheck = Date.now();
+            await this.resendUnacknowledged();
+          }
           continue;
         }
         if (result.done) {
@@ -250,6 +305,14 @@ export class StreamIngestor extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       for (const p of batch) {
         this.ctx.storage.sql.exec("INSERT OR IGNORE INTO seen (identity, at) VALUES (?, ?)", p.identity, now);
+      }
+      for (const m of messages) {
+        this.ctx.storage.sql.exec(
+          "INSERT OR REPLACE INTO outbox (batch_id, body, sent_at) VALUES (?, ?, ?)",
+          m.batch_id,
+          JSON.stringify(m),
+          now,
+        );
       }
       this.#save({
         resumeId: lastId,

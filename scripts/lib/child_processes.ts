@@ -57,8 +57,12 @@ function killGroup(child: StackChild, signal: "SIGTERM" | "SIGKILL"): void {
 }
 
 /** Stops one child's process tree: SIGTERM to its group, SIGKILL after `graceMs`. */
-export async function stopChild(child: StackChild, graceMs = 8_000): Promise<void> {
-  killGroup(child, "SIGTERM");
+export async function stopChild(
+  child: StackChild,
+  graceMs = 8_000,
+  firstSignal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+): Promise<void> {
+  killGroup(child, firstSignal);
   const timer = new Promise((r) => setTimeout(r, graceMs).unref());
   await Promise.race([child.exited, timer]);
   // SIGKILL the group even when the leader exited: grandchildren may linger in it.

@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   logsDir?: string;
   /** Repository root (default: {@link REPO_ROOT}). */
   root?: string;
+  /** Extra Worker vars (`--var K:V`), e.g. a shorter OUTBOX_RESEND_SECONDS in fault tests. */
+  vars?: Record<string, string>;
   /** Call POST /api/admin/ingest/start once the Worker is up (default true). */
   startIngest?: boolean;
   /** Drive Cron Triggers on their schedule: true = wrangler.toml's (default), false = none, or a list. */
@@ -110,6 +112,8 @@ export interface LocalStack {
   fireCron(expr: string): Promise<{ status: number; body: string }>;
   /** Stops every child process tree (SIGTERM, then SIGKILL); idempotent. */
   stop(): Promise<void>;
+  /** Kills every child process tree at once with SIGKILL (a crash, for fault tests); idempotent. */
+  kill(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- the stack
@@ -294,12 +298,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   ctx.env.WRANGLER_SEND_METRICS = "false";
   let stopCrons = () => {};
   let stopped = false;
-  const stop = async () => {
+  const stop = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     if (stopped) return;
     stopped = true;
     stopCrons();
-    await Promise.all(ctx.children.map((c) => stopChild(c)));
-    ctx.log(`stopped (logs in ${logsDir})`);
+    await Promise.all(ctx.children.map((c) => stopChild(c, signal === "SIGKILL" ? 0 : 8_000, signal)));
+    ctx.log(`${signal === "SIGKILL" ? "killed" : "stopped"} (logs in ${logsDir})`);
   };
 
   try {
@@ -309,7 +313,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
     const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!);
     const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
-    const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false" };
+    const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false", ...opts.vars };
     if (streamUrl) vars.STREAM_URL = streamUrl;
     const url = await startWrangler(ctx, vars, persistDir);
 
@@ -358,7 +362,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       replayStats,
       waitIdle: (options = {}) => waitUntilIdle(ctx, { health, replayStats }, options),
       fireCron,
-      stop,
+      stop: () => stop(),
+      kill: () => stop("SIGKILL"),
     };
   } catch (error) {
     await stop();

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_PREFIX } from "../pipeline.ts";
-import { FAILURE_PREFIX } from "./raw_events_handler.ts";
+import { acknowledgeToIngestor, FAILURE_PREFIX } from "./raw_events_handler.ts";
 
 /**
  * Consumer of `wiki-raw-events-dlq`: keeps every dead-lettered message in R2 (one object per
@@ -25,5 +25,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env):
     });
     console.error(JSON.stringify({ msg: "Message dead-lettered", batch_id: id, reason: record.reason }));
     message.ack();
+    // Kept in R2 for replay: the ingestor must not keep re-sending it.
+    await acknowledgeToIngestor(env, [id]);
   }
 }

@@ -1,6 +1,7 @@
 import type { RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
 import { decodeRawEventsMessage, retryDelaySeconds } from "./message.ts";
 import { ingestMessages } from "./ingest_messages.ts";
+import { ingestorStub } from "../pipeline.ts";
 
 /** Prefix of the objects that keep a failing message's last error (read by the DLQ consumer). */
 export const FAILURE_PREFIX = "queue-failures/";
@@ -21,9 +22,19 @@ export async function handleRawEvents(batch: MessageBatch<unknown>, env: Env): P
   try {
     const report = await ingestMessages(env, good.map((g) => g.body));
     for (const g of good) g.message.ack();
+    await acknowledgeToIngestor(env, good.map((g) => g.body.batch_id));
     console.log(JSON.stringify({ msg: "Batch ingested", messages: good.length, ...report }));
   } catch (error) {
     for (const g of good) await fail(env, g.message, String(error));
+  }
+}
+
+/** Tells the ingestor these batches are in the lake; a failure only means a later idempotent resend. */
+export async function acknowledgeToIngestor(env: Env, batchIds: string[]): Promise<void> {
+  try {
+    await ingestorStub(env).acknowledge(batchIds);
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "Cannot acknowledge to the ingestor", error: String(error) }));
   }
 }
 
