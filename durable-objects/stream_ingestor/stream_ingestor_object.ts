@@ -10,8 +10,8 @@ import {
   nextBackoffMs,
   packMessages,
   type RawEvent,
-  type RawEventsMessage,
 } from "./batching.ts";
+import { Outbox, SeenIdentities } from "./ingestor_tables_binding.ts";
 import {
   connectUrl,
   DEFAULT_FLUSH,
@@ -60,30 +60,20 @@ export class StreamIngestor extends DurableObject<Env> {
   #lastConnectedAt: number | null = null;
   #meter: RateMeter = { samples: [], windowMs: 10_000 };
   #lastPrune = 0;
+  readonly #seen: SeenIdentities;
+  readonly #outbox: Outbox;
   #lastResendCheck = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS seen (identity TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
-    );
-    ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)");
-    // Messages the queue accepted but the consumer has not acknowledged yet (end-to-end ack).
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS outbox (batch_id TEXT PRIMARY KEY, body TEXT NOT NULL, sent_at INTEGER NOT NULL, resends INTEGER NOT NULL DEFAULT 0)",
-    );
+    this.#seen = new SeenIdentities(ctx.storage.sql);
+    this.#outbox = new Outbox(ctx.storage.sql);
   }
 
   /** The consumer's end-to-end acknowledgement: these batches are in the lake. */
   acknowledge(batchIds: string[]): { removed: number } {
-    let removed = 0;
-    this.ctx.storage.transactionSync(() => {
-      for (const id of batchIds) {
-        removed += this.ctx.storage.sql.exec("DELETE FROM outbox WHERE batch_id = ?", id).rowsWritten;
-      }
-    });
-    return { removed };
+    return { removed: this.ctx.storage.transactionSync(() => this.#outbox.remove(batchIds)) };
   }
 
   /**
@@ -94,24 +84,12 @@ export class StreamIngestor extends DurableObject<Env> {
   async resendUnacknowledged(): Promise<number> {
     const now = Date.now();
     const delayMs = Number(this.env.OUTBOX_RESEND_SECONDS || "120") * 1000;
-    const stale = this.ctx.storage.sql.exec<{ batch_id: string; body: string }>(
-      "SELECT batch_id, body FROM outbox WHERE sent_at < ? ORDER BY sent_at LIMIT 50",
-      now - delayMs,
-    ).toArray();
+    const stale = this.#outbox.stale(now - delayMs);
     if (!stale.length) return 0;
-    const messages = stale.map((row) => JSON.parse(row.body) as RawEventsMessage);
-    for (const group of groupForSendBatch(messages)) {
+    for (const group of groupForSendBatch(stale)) {
       await this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
     }
-    this.ctx.storage.transactionSync(() => {
-      for (const row of stale) {
-        this.ctx.storage.sql.exec(
-          "UPDATE outbox SET sent_at = ?, resends = resends + 1 WHERE batch_id = ?",
-          now,
-          row.batch_id,
-        );
-      }
-    });
+    this.ctx.storage.transactionSync(() => this.#outbox.markResent(stale.map((m) => m.batch_id), now));
     console.log(JSON.stringify({ msg: "Re-sent unacknowledged messages", count: stale.length }));
     return stale.length;
   }
@@ -139,8 +117,8 @@ export class StreamIngestor extends DurableObject<Env> {
   async reset(): Promise<IngestorStatus> {
     await this.stop();
     this.ctx.storage.sql.exec("DELETE FROM kv");
-    this.ctx.storage.sql.exec("DELETE FROM seen");
-    this.ctx.storage.sql.exec("DELETE FROM outbox");
+    this.#seen.clear();
+    this.#outbox.clear();
     this.#meter = { samples: [], windowMs: 10_000 };
     this.#connections = 0;
     this.#failures = 0;
@@ -164,8 +142,7 @@ export class StreamIngestor extends DurableObject<Env> {
       rereads: s.rereads,
       spilled: s.spilled,
       messages_sent: s.messagesSent,
-      messages_unacknowledged:
-        this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+      messages_unacknowledged: this.#outbox.size(),
       connections: this.#connections,
       reconnects: Math.max(0, this.#connections - 1),
       last_error: this.#lastError,
@@ -303,17 +280,8 @@ export class StreamIngestor extends DurableObject<Env> {
     const lastData = events.at(-1)?.data;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      for (const p of batch) {
-        this.ctx.storage.sql.exec("INSERT OR IGNORE INTO seen (identity, at) VALUES (?, ?)", p.identity, now);
-      }
-      for (const m of messages) {
-        this.ctx.storage.sql.exec(
-          "INSERT OR REPLACE INTO outbox (batch_id, body, sent_at) VALUES (?, ?, ?)",
-          m.batch_id,
-          JSON.stringify(m),
-          now,
-        );
-      }
+      for (const p of batch) this.#seen.add(p.identity!, now);
+      for (const m of messages) this.#outbox.add(m, now);
       this.#save({
         resumeId: lastId,
         received: state.received + batch.length,
@@ -327,7 +295,7 @@ export class StreamIngestor extends DurableObject<Env> {
     });
     if (now - this.#lastPrune > 60_000) {
       this.#lastPrune = now;
-      this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", now - SEEN_RETENTION_MS);
+      this.#seen.prune(now - SEEN_RETENTION_MS);
     }
     this.#meter = recordRate(this.#meter, now, batch.length);
   }
@@ -339,9 +307,7 @@ export class StreamIngestor extends DurableObject<Env> {
     for (const p of read) {
       p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
       if (inBatch.has(p.identity)) continue;
-      const seen =
-        this.ctx.storage.sql.exec("SELECT 1 FROM seen WHERE identity = ?", p.identity).toArray().length > 0;
-      if (seen) continue;
+      if (this.#seen.has(p.identity)) continue;
       inBatch.add(p.identity);
       fresh.push(p);
     }
