@@ -118,6 +118,16 @@ export interface LocalStack {
 
 // ---------------------------------------------------------------- the stack
 
+/** A short progress note from the replay server's /stats (`position next/frames, served N`). */
+function describeReplay(stats: Record<string, unknown> | null): string {
+  if (stats === null) return "-";
+  const position = stats.position as { next?: unknown } | undefined;
+  if (typeof stats.frames === "number" && typeof position?.next === "number") {
+    return `${position.next}/${stats.frames} (served ${stats.eventsServed ?? "?"})`;
+  }
+  return JSON.stringify(stats).slice(0, 200);
+}
+
 function binary(root: string, name: string): string {
   const local = path.join(root, "node_modules", ".bin", name);
   return fs.existsSync(local) ? local : name;
@@ -261,7 +271,7 @@ async function waitUntilIdle(
       ctx.log(
         `received=${e.received} canary=${e.canary} bronze=${e.bronze} silver=${e.silver} quarantine=${e.quarantine} ` +
           `duplicate=${e.duplicate} pending=${pendingWork(h)} watermark=${h.watermark} replay=${
-            JSON.stringify(stats)
+            describeReplay(stats)
           }`,
       );
     }
