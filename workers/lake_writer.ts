@@ -7,7 +7,7 @@
 import type { TableSpec } from "../r2/tables/schemas.ts";
 import type { AnyRow } from "../r2/tables/rows.ts";
 import { encodeParquet } from "../r2/parquet/parquet_writer.ts";
-import { describeDataFile, groupByPartition } from "../r2/iceberg/data_file.ts";
+import { type DataFile, describeDataFile, groupByPartition } from "../r2/iceberg/data_file.ts";
 import { dataFileKey, tableLocation, tablePrefix } from "../r2/iceberg/paths.ts";
 import { stableId } from "../durable-objects/table_committer/committer_core.ts";
 import { committerStub } from "./pipeline.ts";
@@ -42,21 +42,7 @@ export async function writeAndStage(
   const owners = todo.map((o) => o.owner).sort();
   const stageId = stableId([spec.name, ...owners]);
   const rows = todo.flatMap((o) => o.rows);
-  const location = tableLocation(env.LAKE_BUCKET_NAME, env.WAREHOUSE, spec.name);
-  const prefix = tablePrefix(env.WAREHOUSE, spec.name);
-  const files = [];
-  for (const [day, dayRows] of groupByPartition(spec, rows)) {
-    const bytes = encodeParquet(spec, dayRows);
-    const key = dataFileKey(prefix, spec.partition.name, day, `${stageId}.parquet`);
-    await env.LAKE.put(key, bytes);
-    files.push(
-      describeDataFile(spec, dayRows, {
-        path: `${location}${key.slice(prefix.length)}`,
-        key,
-        sizeBytes: bytes.length,
-      }),
-    );
-  }
+  const files = await writeDataFiles(env, spec, rows, `${stageId}.parquet`);
   const duplicates = todo.reduce((n, o) => n + o.duplicates, 0);
   const result = await committer.stage({
     table: spec.name,
@@ -72,4 +58,29 @@ export async function writeAndStage(
     return { ...report, skippedOwners: input.length };
   }
   return { ...report, files: files.length, rows: rows.length };
+}
+
+/** Writes `rows` as one Parquet file per partition day named `fileName`; returns their descriptors. */
+export async function writeDataFiles(
+  env: Env,
+  spec: TableSpec,
+  rows: readonly AnyRow[],
+  fileName: string,
+): Promise<DataFile[]> {
+  const location = tableLocation(env.LAKE_BUCKET_NAME, env.WAREHOUSE, spec.name);
+  const prefix = tablePrefix(env.WAREHOUSE, spec.name);
+  const files: DataFile[] = [];
+  for (const [day, dayRows] of groupByPartition(spec, rows)) {
+    const bytes = encodeParquet(spec, dayRows);
+    const key = dataFileKey(prefix, spec.partition.name, day, fileName);
+    await env.LAKE.put(key, bytes);
+    files.push(
+      describeDataFile(spec, dayRows, {
+        path: `${location}${key.slice(prefix.length)}`,
+        key,
+        sizeBytes: bytes.length,
+      }),
+    );
+  }
+  return files;
 }

@@ -1,31 +1,36 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GoldRow } from "../../r2/tables/rows.ts";
 import { computeKpis, type KpiAggregate } from "./kpi.ts";
-import type { GoldInput } from "./gold_input.ts";
+import type { JudgedInput } from "../watermark/admission.ts";
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, user_name TEXT NOT NULL, wiki TEXT NOT NULL, page_title TEXT NOT NULL, is_bot INTEGER NOT NULL, bytes_diff INTEGER NOT NULL, late INTEGER NOT NULL) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
 ];
 
-/** What `add()` did: rows new to the window, and how many of them arrived after it was final. */
+/** What `add()` did: rows new to the window, and how many of them are late (pending a correction). */
 export interface AddResult {
   inserted: number;
   late: number;
+  /** Late rows the window holds now, this call's included. */
+  late_pending: number;
 }
 
-/** A window's live view. */
+/** A window's view: `row` over every row it holds, `committed` over the rows not pending as late. */
 export interface WindowSnapshot {
   window_start: number;
   final: boolean;
   late_pending: number;
   row: GoldRow | null;
+  committed: GoldRow | null;
 }
 
 /**
  * GoldWindow: the exact state of one 5-minute event-time window. Keeps every silver event's
  * KPI inputs keyed by event_id, so a redelivered or repeated event never counts twice, and
- * derives the 15 gold columns from SQL aggregates (exact distinct counts, no sketches).
+ * derives the 15 gold columns from SQL aggregates (exact distinct counts, no sketches). Each
+ * row carries the WatermarkTracker's verdict: late rows (their window was final when they were
+ * admitted) stay out of the committed row until the correction job folds them in.
  */
 export class GoldWindow extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -33,15 +38,19 @@ export class GoldWindow extends DurableObject<Env> {
     for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
   }
 
-  /** Adds silver rows of this window (idempotent by event_id). */
-  add(windowStart: number, rows: GoldInput[]): AddResult {
+  /** Adds judged silver rows of this window (idempotent by event_id). */
+  add(windowStart: number, rows: JudgedInput[]): AddResult {
     this.#bind(windowStart);
     const sql = this.ctx.storage.sql;
-    const late = this.#meta("final") === "1" ? 1 : 0;
+    // The tracker finalizes a window only after every on-time row admitted for it was added; a
+    // row that still meets a final window is kept as late rather than changing a committed row.
+    const final = this.#meta("final") === "1";
     let inserted = 0;
+    let late = 0;
     this.ctx.storage.transactionSync(() => {
       for (const r of rows) {
-        inserted += sql.exec(
+        const isLate = r.late || final;
+        const written = sql.exec(
           "INSERT INTO events (event_id, user_name, wiki, page_title, is_bot, bytes_diff, late) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
           r.event_id,
           r.user_name,
@@ -49,36 +58,41 @@ export class GoldWindow extends DurableObject<Env> {
           r.page_title,
           r.is_bot ? 1 : 0,
           r.bytes_diff,
-          late,
+          isLate ? 1 : 0,
         ).rowsWritten;
+        inserted += written;
+        if (isLate) late += written;
       }
     });
-    return { inserted, late: late ? inserted : 0 };
+    return { inserted, late, late_pending: this.#latePending() };
   }
 
-  /** The window's current KPIs (null when it holds no rows), final flag and late count. */
+  /** The window's KPIs over all its rows and over its committed (not late) rows. */
   snapshot(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
-    const agg = this.#aggregate(windowStart);
+    const all = this.#aggregate(windowStart, "");
+    const committed = this.#aggregate(windowStart, "WHERE late = 0");
     return {
       window_start: windowStart,
       final: this.#meta("final") === "1",
       late_pending: this.#latePending(),
-      row: agg.total_edits > 0 ? computeKpis(agg) : null,
+      row: all.total_edits > 0 ? computeKpis(all) : null,
+      committed: committed.total_edits > 0 ? computeKpis(committed) : null,
     };
   }
 
-  /** Marks the window final and returns the row to commit (null when it holds no rows). */
+  /** Marks the window final; the row to commit is the snapshot's `committed` (late rows excluded). */
   finalize(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('final', '1')");
     return this.snapshot(windowStart);
   }
 
-  /** Clears the late marks after a correction recomputed this window. */
-  clearLate(windowStart: number): void {
+  /** Folds the late rows into the committed row (after the correction job replaced it in gold). */
+  clearLate(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
     this.ctx.storage.sql.exec("UPDATE events SET late = 0 WHERE late = 1");
+    return this.snapshot(windowStart);
   }
 
   /** Forgets the window (admin reset). */
@@ -87,17 +101,17 @@ export class GoldWindow extends DurableObject<Env> {
     for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
   }
 
-  #aggregate(windowStart: number): KpiAggregate {
+  #aggregate(windowStart: number, where: "" | "WHERE late = 0"): KpiAggregate {
     const row = this.ctx.storage.sql.exec<Record<string, number | null>>(
       `SELECT COUNT(*) AS total_edits,
               COUNT(DISTINCT user_name) AS unique_editors,
-              (SELECT COUNT(*) FROM (SELECT DISTINCT wiki, page_title FROM events)) AS active_pages,
+              (SELECT COUNT(*) FROM (SELECT DISTINCT wiki, page_title FROM events ${where})) AS active_pages,
               SUM(is_bot) AS bot_edits,
               SUM(bytes_diff) AS net_bytes_added,
               SUM(bytes_diff > 500) AS large_edits_count,
               SUM(bytes_diff < -500) AS revert_like_edits,
               SUM(ABS(bytes_diff)) AS volatility_score
-         FROM events`,
+         FROM events ${where}`,
     ).one();
     return {
       window_start: windowStart,

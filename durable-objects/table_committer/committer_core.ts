@@ -82,3 +82,18 @@ export interface TableStatus {
   pending_rows: number;
   last_error: string | null;
 }
+
+/** A partition replacement (the late-data correction): new files for whole partition days. */
+export interface ReplaceInput<F = unknown> {
+  table: string;
+  commitId: string;
+  days: number[];
+  files: F[];
+  /** Rows each day must hold before the replacement (the caller's view of the table). */
+  expectedRows: Record<number, number>;
+}
+
+/** What a replacement did, or why it refused. */
+export type ReplaceResult =
+  | { ok: true; kind: "committed" | "already_committed" | "noop"; deleted: number; added: number }
+  | { ok: false; reason: string };

@@ -8,6 +8,8 @@ import {
   type ClaimResult,
   decodeStaged,
   encodeStaged,
+  type ReplaceInput,
+  type ReplaceResult,
   stableId,
   type StageInput,
   type TableStatus,
@@ -31,6 +33,9 @@ const RETRY_MS = 5_000;
  */
 export class TableCommitter extends DurableObject<Env> {
   #lastError: string | null = null;
+  // Commits and partition replacements each await R2; one at a time keeps each snapshot's
+  // parent the one the previous job produced (the R2 create-if-absent still guards other writers).
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -95,8 +100,52 @@ export class TableCommitter extends DurableObject<Env> {
 
   /** Commits everything staged now (tests, admin, shutdown); returns the status after. */
   async commitNow(): Promise<TableStatus> {
-    await this.#commitPending();
+    await this.#exclusive(() => this.#commitPending());
     return this.status();
+  }
+
+  /**
+   * Replaces every live data file of the partition `days` by `files` in one overwrite snapshot
+   * (the late-data correction). Refuses, without writing, when a day's live row count is not
+   * the caller's `expectedRows` (the table and the caller disagree), or when staged files wait.
+   * A retry with the same `commitId` is a no-op.
+   */
+  replacePartitions(input: ReplaceInput<DataFile>): Promise<ReplaceResult> {
+    this.#bind(input.table);
+    return this.#exclusive(async () => {
+      await this.#commitPending();
+      const table = await this.#table();
+      if (await table.hasCommit(input.commitId)) {
+        return { ok: true, kind: "already_committed", deleted: 0, added: input.files.length };
+      }
+      const live = (await table.liveFiles()).filter((f) => input.days.includes(f.partition_day));
+      for (const day of input.days) {
+        const rows = live.filter((f) => f.partition_day === day).reduce((n, f) => n + f.record_count, 0);
+        if (rows !== (input.expectedRows[day] ?? 0)) {
+          return {
+            ok: false,
+            reason: `day ${day} holds ${rows} rows in the table but ${
+              input.expectedRows[day] ?? 0
+            } are expected`,
+          };
+        }
+      }
+      const result = await table.overwrite({
+        added: input.files,
+        deletePaths: live.map((f) => f.path),
+        commitId: input.commitId,
+        nowMs: Date.now(),
+        operation: "overwrite",
+      });
+      if (result.kind !== "noop") this.#recordCommit(result);
+      this.ctx.storage.transactionSync(() => {
+        const delta = input.files.reduce((n, f) => n + f.record_count, 0) -
+          live.reduce((n, f) => n + f.record_count, 0);
+        this.#add("rows", delta);
+        this.#add("data_files", input.files.length - live.length);
+      });
+      return { ok: true, kind: result.kind, deleted: live.length, added: input.files.length };
+    });
   }
 
   /** Reports the table's commit state and counters (binding the object to `table` when given). */
@@ -134,7 +183,7 @@ export class TableCommitter extends DurableObject<Env> {
   /** Alarm: commits the staged files; re-arms itself after a failure. */
   override async alarm(): Promise<void> {
     try {
-      await this.#commitPending();
+      await this.#exclusive(() => this.#commitPending());
       this.#lastError = null;
     } catch (error) {
       this.#lastError = `${new Date().toISOString()} ${String(error)}`;
@@ -164,25 +213,14 @@ export class TableCommitter extends DurableObject<Env> {
       commitId,
     ).toArray();
     const files = stages.flatMap((s) => decodeStaged<DataFile[]>(s.files));
-    const spec = tableSpec(this.#meta("table") ?? "");
-    const table = new IcebergTable(new R2BlobStore(this.env.LAKE), {
-      spec,
-      bucket: this.env.LAKE_BUCKET_NAME,
-      warehouse: this.env.WAREHOUSE,
-    });
-    await table.create(Date.now(), crypto.randomUUID());
+    const table = await this.#table();
     const result = await table.append(files, { commitId, nowMs: Date.now() });
     this.ctx.storage.transactionSync(() => {
       sql.exec("UPDATE commits SET state = 'done' WHERE commit_id = ?", commitId);
       this.#add("rows", stages.reduce((n, s) => n + s.rows, 0));
       this.#add("duplicates", stages.reduce((n, s) => n + s.duplicates, 0));
       this.#add("data_files", files.length);
-      if (result.kind !== "noop") {
-        this.#add("commits", 1);
-        this.#setMeta("version", String(result.version));
-        this.#setMeta("snapshot_id", String(result.snapshotId));
-        this.#setMeta("last_commit_at", String(Date.now()));
-      }
+      if (result.kind !== "noop") this.#recordCommit(result);
     });
     // More may have been staged while this commit ran.
     if (sql.exec("SELECT 1 FROM stages WHERE commit_id IS NULL LIMIT 1").toArray().length) {
@@ -211,6 +249,30 @@ export class TableCommitter extends DurableObject<Env> {
       for (const id of stageIds) sql.exec("UPDATE stages SET commit_id = ? WHERE stage_id = ?", commitId, id);
     });
     return commitId;
+  }
+
+  /** The table, created when missing (create-if-absent, so a race with another creator is fine). */
+  async #table(): Promise<IcebergTable> {
+    const table = new IcebergTable(new R2BlobStore(this.env.LAKE), {
+      spec: tableSpec(this.#meta("table") ?? ""),
+      bucket: this.env.LAKE_BUCKET_NAME,
+      warehouse: this.env.WAREHOUSE,
+    });
+    await table.create(Date.now(), crypto.randomUUID());
+    return table;
+  }
+
+  #recordCommit(result: { kind: string; version: number; snapshotId: bigint }): void {
+    if (result.kind === "committed") this.#add("commits", 1);
+    this.#setMeta("version", String(result.version));
+    this.#setMeta("snapshot_id", String(result.snapshotId));
+    this.#setMeta("last_commit_at", String(Date.now()));
+  }
+
+  #exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job, job);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   #bind(table: string): void {

@@ -2,21 +2,24 @@ import { DurableObject } from "cloudflare:workers";
 import { GOLD } from "../../r2/tables/schemas.ts";
 import type { GoldRow } from "../../r2/tables/rows.ts";
 import { windowName } from "../gold_window/kpi.ts";
-import { advanceWatermark, watermarkOf, windowsToFinalize } from "./watermark.ts";
+import { watermarkOf, windowsToFinalize } from "./watermark.ts";
+import { type AdmitRow, admitRows, type WindowBatch } from "./admission.ts";
 import { writeAndStage } from "../../workers/lake_writer.ts";
+import { correctGold, type GoldCorrectionReport } from "./gold_correction.ts";
+import { TRACKER_SCHEMA, TrackerTables } from "./tracker_tables_binding.ts";
 
 /** The one tracker's instance name. */
 export const WATERMARK_NAME = "global";
 
-const SCHEMA = [
-  "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS windows (start INTEGER PRIMARY KEY, state TEXT NOT NULL, row TEXT, late INTEGER NOT NULL DEFAULT 0, finalized_at INTEGER)",
-];
+/** One owner's silver rows (a queue message's batch id, or a correction's bronze file). */
+export interface OwnerAdmission {
+  owner: string;
+  rows: AdmitRow[];
+}
 
-/** What the consumer reports after feeding the windows. */
-export interface WindowReport {
-  start: number;
-  inserted: number;
+/** What `admit()` did. */
+export interface AdmitReport {
+  windows: number;
   late: number;
 }
 
@@ -35,6 +38,8 @@ export interface WatermarkStatus {
   open_windows: number;
   final_windows: number;
   late_pending_windows: number;
+  late_pending_events: number;
+  corrections: number;
 }
 
 /** The gold committer owner of a window (one owner per window, so a re-finalization is a no-op). */
@@ -43,144 +48,133 @@ export function windowOwner(start: number): string {
 }
 
 /**
- * WatermarkTracker: the durable event-time watermark (max event time − 10 min) and the
- * registry of windows. When the watermark passes a window's end, the window is finalized:
- * its row is taken from its GoldWindow, kept here, and committed to gold_wiki_kpis.
+ * WatermarkTracker: the durable event-time watermark (max event time − 10 min), the one place
+ * that judges silver rows on time or late (in the order they are admitted), and the registry of
+ * windows. It feeds the GoldWindows; when the watermark passes a window's end it commits the
+ * window's on-time row to gold_wiki_kpis; the late-data correction later replaces rows that
+ * late events changed. Admission, finalization and correction run one at a time.
  */
 export class WatermarkTracker extends DurableObject<Env> {
+  #tables: TrackerTables;
+  #queue: Promise<unknown> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+    this.#tables = new TrackerTables(ctx.storage);
   }
 
-  /** Records windows that received rows and the largest event time seen; schedules finalization. */
-  async observe(maxEventTime: number, windows: WindowReport[]): Promise<WatermarkStatus> {
-    const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => {
-      for (const w of windows) {
-        sql.exec(
-          "INSERT INTO windows (start, state, late) VALUES (?, 'open', ?) ON CONFLICT (start) DO UPDATE SET late = late + excluded.late",
-          w.start,
-          w.late,
-        );
+  /**
+   * Judges the owners' rows (in order) against the running watermark and adds them to their
+   * GoldWindows. The verdicts are written ahead of the feed, so a crash mid-way is finished by
+   * the next call or alarm; an owner admitted before is not judged again.
+   */
+  admit(owners: OwnerAdmission[]): Promise<AdmitReport> {
+    return this.#exclusive(async () => {
+      let report: AdmitReport = { windows: 0, late: 0 };
+      for (const { owner, rows } of owners) {
+        if (this.#tables.hasAdmission(owner) || !rows.length) continue;
+        const admission = admitRows(this.#tables.maxEventTime(), rows);
+        this.#tables.recordAdmission(owner, admission, Date.now());
+        report = {
+          windows: report.windows + admission.windows.length,
+          late: report.late + admission.windows.reduce((n, w) => n + w.late, 0),
+        };
       }
-      const next = advanceWatermark({ maxEventTime: this.#maxEventTime() }, [maxEventTime]).maxEventTime;
-      sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('max_event_time', ?)", String(next));
+      await this.#feedPending();
+      if (this.#dueWindows().length) await this.ctx.storage.setAlarm(Date.now());
+      return report;
     });
-    if (this.#dueWindows().length) await this.ctx.storage.setAlarm(Date.now());
-    return this.status();
   }
 
-  /** Watermark, counts of open/final windows. */
+  /** Watermark, counts of open/final windows and pending late events. */
   status(): WatermarkStatus {
-    const max = this.#maxEventTime();
-    const count = (where: string) =>
-      this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM windows WHERE ${where}`).one().n;
-    return {
-      watermark: watermarkOf({ maxEventTime: max }),
-      max_event_time: max,
-      open_windows: count("state != 'final'"),
-      final_windows: count("state = 'final'"),
-      late_pending_windows: count("state = 'final' AND late > 0"),
-    };
+    const max = this.#tables.maxEventTime();
+    return { watermark: watermarkOf({ maxEventTime: max }), max_event_time: max, ...this.#tables.counts() };
   }
 
   /** Windows whose start lies in [from, to), ordered by start. */
   windows(from: number, to: number): WindowEntry[] {
-    return this.ctx.storage.sql.exec<
-      { start: number; state: WindowEntry["state"]; row: string | null; late: number }
-    >(
-      "SELECT start, state, row, late FROM windows WHERE start >= ? AND start < ? ORDER BY start",
-      from,
-      to,
-    ).toArray().map((w) => ({
-      start: w.start,
-      state: w.state,
-      row: w.row ? JSON.parse(w.row) : null,
-      late: w.late,
-    }));
+    return this.#tables.windows(from, to);
   }
 
   /** The latest window that holds rows. */
   latest(): WindowEntry | null {
-    const rows = this.ctx.storage.sql.exec<{ start: number }>(
-      "SELECT start FROM windows ORDER BY start DESC LIMIT 1",
-    )
-      .toArray();
-    return rows.length ? this.windows(rows[0].start, rows[0].start + 1)[0] : null;
+    return this.#tables.latest();
   }
 
   /** Every window start ever registered (the admin reset clears their GoldWindows). */
   allStarts(): number[] {
-    return this.ctx.storage.sql.exec<{ start: number }>("SELECT start FROM windows ORDER BY start").toArray()
-      .map((r) => r.start);
+    return this.#tables.allStarts();
+  }
+
+  /**
+   * The late-data correction's gold step: finishes pending work, then recomputes every final
+   * window holding late rows and replaces those windows' partition days in one overwrite commit.
+   */
+  correct(): Promise<GoldCorrectionReport> {
+    return this.#exclusive(async () => {
+      await this.#feedPending();
+      await this.#finalizeDue();
+      return await correctGold(this.env, this.#tables);
+    });
   }
 
   /** Forgets everything (admin reset). */
   async reset(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
+    await this.#exclusive(async () => {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      for (const statement of TRACKER_SCHEMA) this.ctx.storage.sql.exec(statement);
+    });
   }
 
-  /** Alarm: finalizes due windows and commits their rows to the gold table. */
+  /** Alarm: finishes interrupted feeds, finalizes due windows and commits their rows. */
   override async alarm(): Promise<void> {
     try {
-      await this.#finalizeDue();
+      await this.#exclusive(async () => {
+        await this.#feedPending();
+        await this.#finalizeDue();
+        this.#tables.pruneAdmissions(Date.now());
+      });
     } catch (error) {
       console.error(JSON.stringify({ msg: "Window finalization failed", error: String(error) }));
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
     }
   }
 
-  async #finalizeDue(): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    for (const start of this.#dueWindows()) {
-      const existing = sql.exec<{ row: string | null; state: string }>(
-        "SELECT row, state FROM windows WHERE start = ?",
-        start,
-      ).one();
-      if (existing.state === "open") {
-        const snapshot = await this.env.GOLD_WINDOW.getByName(windowName(start)).finalize(start);
-        sql.exec(
-          "UPDATE windows SET state = 'finalizing', row = ? WHERE start = ?",
-          snapshot.row ? JSON.stringify(snapshot.row) : null,
-          start,
-        );
-      }
+  async #feedPending(): Promise<void> {
+    for (const { owner, windows } of this.#tables.pendingAdmissions()) {
+      const added = await Promise.all(windows.map(async (w: WindowBatch) => {
+        const result = await this.env.GOLD_WINDOW.getByName(windowName(w.start)).add(w.start, w.inputs);
+        return { start: w.start, late: result.late_pending };
+      }));
+      this.#tables.completeAdmission(owner, added);
     }
-    const finalizing = sql.exec<{ start: number; row: string | null }>(
-      "SELECT start, row FROM windows WHERE state = 'finalizing' ORDER BY start",
-    ).toArray();
+  }
+
+  async #finalizeDue(): Promise<void> {
+    for (const start of this.#dueWindows()) {
+      const snapshot = await this.env.GOLD_WINDOW.getByName(windowName(start)).finalize(start);
+      this.#tables.markFinalizing(start, snapshot.committed);
+    }
+    const finalizing = this.#tables.finalizing();
     if (!finalizing.length) return;
     await writeAndStage(
       this.env,
       GOLD,
-      finalizing.map((w) => ({
-        owner: windowOwner(w.start),
-        rows: w.row ? [JSON.parse(w.row)] : [],
-        duplicates: 0,
-      })),
+      finalizing.map((w) => ({ owner: windowOwner(w.start), rows: w.row ? [w.row] : [], duplicates: 0 })),
     );
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      for (const w of finalizing) {
-        sql.exec("UPDATE windows SET state = 'final', finalized_at = ? WHERE start = ?", now, w.start);
-      }
-    });
+    this.#tables.markFinal(finalizing.map((w) => w.start), Date.now());
   }
 
   #dueWindows(): number[] {
-    const watermark = watermarkOf({ maxEventTime: this.#maxEventTime() });
-    const open = this.ctx.storage.sql.exec<{ start: number }>(
-      "SELECT start FROM windows WHERE state != 'final'",
-    ).toArray();
-    return windowsToFinalize(open.map((r) => r.start), watermark);
+    const watermark = watermarkOf({ maxEventTime: this.#tables.maxEventTime() });
+    return windowsToFinalize(this.#tables.openStarts(), watermark);
   }
 
-  #maxEventTime(): number | null {
-    const rows = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'max_event_time'")
-      .toArray();
-    return rows.length ? Number(rows[0].v) : null;
+  #exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job, job);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 }

@@ -7,9 +7,11 @@ import type { RawEventsMessage } from "../../durable-objects/stream_ingestor/bat
 import type { SilverRow } from "../../r2/tables/rows.ts";
 import { BRONZE, QUARANTINE, SILVER } from "../../r2/tables/schemas.ts";
 import { planBronze, planSilver, splitClaimed } from "./process_raw_events.ts";
-import { windowName, windowStartOf } from "../../durable-objects/gold_window/kpi.ts";
 import { toGoldInput } from "../../durable-objects/gold_window/gold_input.ts";
-import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import {
+  type AdmitReport,
+  WATERMARK_NAME,
+} from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { writeAndStage } from "../lake_writer.ts";
 import { committerStub } from "../pipeline.ts";
 
@@ -20,6 +22,7 @@ export interface IngestReport {
   quarantine: number;
   duplicates: number;
   windows: number;
+  late: number;
 }
 
 /** Writes one batch of messages into bronze, silver, quarantine and the gold windows. */
@@ -57,13 +60,14 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
   );
 
   const silverRows = silver.flatMap((s) => s.rows);
-  const windows = await feedGold(env, silverRows);
+  const gold = await admitToGold(env, silver);
   return {
     bronze: bronze.reduce((n, b) => n + b.rows.length, 0),
     silver: silverRows.length,
     quarantine: layers.reduce((n, l) => n + l.quarantine.length, 0),
     duplicates: silver.reduce((n, s) => n + s.duplicates, 0),
-    windows,
+    windows: gold.windows,
+    late: gold.late,
   };
 }
 
@@ -77,19 +81,18 @@ async function loadSpilled(env: Env, messages: RawEventsMessage[]): Promise<void
   }
 }
 
-/** Adds silver rows to their GoldWindows (idempotent by event_id) and reports to the watermark. */
-async function feedGold(env: Env, rows: SilverRow[]): Promise<number> {
-  if (!rows.length) return 0;
-  const byWindow = new Map<number, SilverRow[]>();
-  for (const row of rows) {
-    const start = windowStartOf(row.event_time);
-    byWindow.set(start, [...(byWindow.get(start) ?? []), row]);
-  }
-  const reports = await Promise.all([...byWindow].map(async ([start, windowRows]) => {
-    const result = await env.GOLD_WINDOW.getByName(windowName(start)).add(start, windowRows.map(toGoldInput));
-    return { start, inserted: result.inserted, late: result.late };
+/**
+ * Hands each owner's new silver rows, in processing order, to the WatermarkTracker, which judges
+ * them on time or late and adds them to their GoldWindows (idempotent per owner and event_id).
+ */
+export async function admitToGold(
+  env: Env,
+  owners: Array<{ owner: string; rows: SilverRow[] }>,
+): Promise<AdmitReport> {
+  const admissions = owners.filter((o) => o.rows.length).map((o) => ({
+    owner: o.owner,
+    rows: o.rows.map((r) => ({ ...toGoldInput(r), event_time: r.event_time })),
   }));
-  const maxEventTime = rows.reduce((max, r) => Math.max(max, r.event_time), -Infinity);
-  await env.WATERMARK.getByName(WATERMARK_NAME).observe(maxEventTime, reports);
-  return reports.length;
+  if (!admissions.length) return { windows: 0, late: 0 };
+  return await env.WATERMARK.getByName(WATERMARK_NAME).admit(admissions);
 }

@@ -1,0 +1,80 @@
+/**
+ * Shell: the late-data correction's gold step, run by the WatermarkTracker under its lock.
+ * Recomputes every final window that holds late rows from its GoldWindow (the window's silver
+ * rows, kept by event_id), then rewrites the partition days of those windows — every final row
+ * of each day, corrected ones replaced — in one overwrite snapshot of gold_wiki_kpis. The
+ * commit id hashes the new rows, so a retry after a crash is a no-op; a second run finds no
+ * late rows and changes nothing.
+ */
+import type { GoldRow } from "../../r2/tables/rows.ts";
+import { GOLD } from "../../r2/tables/schemas.ts";
+import { dayOf } from "../../r2/iceberg/partition.ts";
+import { stableId } from "../table_committer/committer_core.ts";
+import { windowName } from "../gold_window/kpi.ts";
+import { writeDataFiles } from "../../workers/lake_writer.ts";
+import { committerStub } from "../../workers/pipeline.ts";
+import type { TrackerTables } from "./tracker_tables_binding.ts";
+
+const DAY_MS = 86_400_000;
+
+/** What the gold step did. */
+export interface GoldCorrectionReport {
+  /** Windows whose rows were recomputed and replaced. */
+  windows: string[];
+  late_events: number;
+  days: string[];
+  commit: "committed" | "already_committed" | "none";
+  snapshot_id: string | null;
+  rows_written: number;
+  files_deleted: number;
+}
+
+/** Recomputes and replaces the gold rows of every final window that holds late rows. */
+export async function correctGold(env: Env, tables: TrackerTables): Promise<GoldCorrectionReport> {
+  const late = tables.lateFinalWindows();
+  const none: GoldCorrectionReport = {
+    windows: [],
+    late_events: 0,
+    days: [],
+    commit: "none",
+    snapshot_id: null,
+    rows_written: 0,
+    files_deleted: 0,
+  };
+  if (!late.length) return none;
+  const corrected = new Map<number, GoldRow | null>();
+  for (const w of late) {
+    corrected.set(w.start, (await env.GOLD_WINDOW.getByName(windowName(w.start)).snapshot(w.start)).row);
+  }
+  const days = [...new Set(late.map((w) => dayOf(w.start)))].sort((a, b) => a - b);
+  const rows: GoldRow[] = [];
+  const expectedRows: Record<number, number> = {};
+  for (const day of days) {
+    const final = tables.finalWindows(day * DAY_MS, (day + 1) * DAY_MS);
+    expectedRows[day] = final.filter((w) => w.row !== null).length;
+    for (const w of final) {
+      const row = corrected.has(w.start) ? corrected.get(w.start) : w.row;
+      if (row) rows.push(row);
+    }
+  }
+  const commitId = `correction-${stableId(["gold-correction", JSON.stringify(rows), ...days.map(String)])}`;
+  const files = await writeDataFiles(env, GOLD, rows, `${commitId}.parquet`);
+  const committer = committerStub(env, GOLD.name);
+  const result = await committer.replacePartitions({ table: GOLD.name, commitId, days, files, expectedRows });
+  if (!result.ok) throw new Error(`Gold correction refused: ${result.reason}`);
+  for (const w of late) await env.GOLD_WINDOW.getByName(windowName(w.start)).clearLate(w.start);
+  tables.applyCorrection(
+    late.map((w) => ({ start: w.start, row: corrected.get(w.start) ?? null })),
+    Date.now(),
+  );
+  const status = await committer.status(GOLD.name);
+  return {
+    windows: late.map((w) => windowName(w.start)),
+    late_events: late.reduce((n, w) => n + w.late, 0),
+    days: days.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)),
+    commit: result.kind === "noop" ? "none" : result.kind,
+    snapshot_id: status.snapshot_id,
+    rows_written: rows.length,
+    files_deleted: result.deleted,
+  };
+}

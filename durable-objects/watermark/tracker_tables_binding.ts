@@ -1,0 +1,219 @@
+/**
+ * The WatermarkTracker's SQLite tables: the largest event time, the window registry (state,
+ * committed row, late rows pending a correction) and the admission log (verdicts written ahead
+ * of feeding the GoldWindows, kept afterwards so an owner is never judged twice).
+ */
+import type { GoldRow } from "../../r2/tables/rows.ts";
+import type { Admission, WindowBatch } from "./admission.ts";
+import type { WindowEntry } from "./watermark_tracker_object.ts";
+
+/** The tracker's schema (idempotent statements). */
+export const TRACKER_SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS windows (start INTEGER PRIMARY KEY, state TEXT NOT NULL, row TEXT, late INTEGER NOT NULL DEFAULT 0, finalized_at INTEGER, corrections INTEGER NOT NULL DEFAULT 0, corrected_at INTEGER)",
+  "CREATE TABLE IF NOT EXISTS admissions (owner TEXT PRIMARY KEY, pending TEXT, admitted_at INTEGER NOT NULL)",
+];
+// Columns added after the first release; ALTER fails harmlessly where they exist.
+const MIGRATIONS = [
+  "ALTER TABLE windows ADD COLUMN corrections INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE windows ADD COLUMN corrected_at INTEGER",
+];
+/** Completed admissions are remembered this long (queue retries end long before). */
+const ADMISSION_MEMORY_MS = 7 * 24 * 3_600_000;
+
+/** A window's committed row in the registry. */
+export interface RegistryRow {
+  start: number;
+  row: GoldRow | null;
+  late: number;
+}
+
+/** Typed access to the tracker's tables. */
+export class TrackerTables {
+  #sql: SqlStorage;
+  #storage: DurableObjectStorage;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    this.#sql = storage.sql;
+    for (const statement of TRACKER_SCHEMA) this.#sql.exec(statement);
+    for (const statement of MIGRATIONS) {
+      try {
+        this.#sql.exec(statement);
+      } catch {
+        // already migrated
+      }
+    }
+  }
+
+  /** The largest event time admitted, or null. */
+  maxEventTime(): number | null {
+    const rows = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'max_event_time'").toArray();
+    return rows.length ? Number(rows[0].v) : null;
+  }
+
+  /** Whether `owner` was admitted before. */
+  hasAdmission(owner: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM admissions WHERE owner = ?", owner).toArray().length > 0;
+  }
+
+  /** Writes an owner's verdicts ahead of the feed, registers its windows, moves the maximum. */
+  recordAdmission(owner: string, admission: Admission, now: number): void {
+    this.#storage.transactionSync(() => {
+      this.#sql.exec(
+        "INSERT INTO admissions (owner, pending, admitted_at) VALUES (?, ?, ?)",
+        owner,
+        JSON.stringify(admission.windows),
+        now,
+      );
+      for (const w of admission.windows) {
+        this.#sql.exec(
+          "INSERT INTO windows (start, state) VALUES (?, 'open') ON CONFLICT DO NOTHING",
+          w.start,
+        );
+      }
+      if (admission.maxEventTime !== null) {
+        this.#sql.exec(
+          "INSERT OR REPLACE INTO meta (k, v) VALUES ('max_event_time', ?)",
+          String(admission.maxEventTime),
+        );
+      }
+    });
+  }
+
+  /** Admissions whose rows are not yet all in their GoldWindows, oldest first. */
+  pendingAdmissions(): Array<{ owner: string; windows: WindowBatch[] }> {
+    return this.#sql.exec<{ owner: string; pending: string }>(
+      "SELECT owner, pending FROM admissions WHERE pending IS NOT NULL ORDER BY rowid",
+    ).toArray().map((r) => ({ owner: r.owner, windows: JSON.parse(r.pending) }));
+  }
+
+  /** Marks an admission fed; `latePending` is each window's late count as the window reported it. */
+  completeAdmission(owner: string, latePending: Array<{ start: number; late: number }>): void {
+    this.#storage.transactionSync(() => {
+      this.#sql.exec("UPDATE admissions SET pending = NULL WHERE owner = ?", owner);
+      for (const w of latePending) {
+        this.#sql.exec("UPDATE windows SET late = ? WHERE start = ?", w.late, w.start);
+      }
+    });
+  }
+
+  /** Forgets completed admissions older than the retention. */
+  pruneAdmissions(now: number): void {
+    this.#sql.exec(
+      "DELETE FROM admissions WHERE pending IS NULL AND admitted_at < ?",
+      now - ADMISSION_MEMORY_MS,
+    );
+  }
+
+  /** Starts of windows not yet finalized. */
+  openStarts(): number[] {
+    return this.#sql.exec<{ start: number }>("SELECT start FROM windows WHERE state = 'open'").toArray()
+      .map((r) => r.start);
+  }
+
+  /** Records a window's row to commit (null: no on-time rows). */
+  markFinalizing(start: number, row: GoldRow | null): void {
+    this.#sql.exec(
+      "UPDATE windows SET state = 'finalizing', row = ? WHERE start = ?",
+      row ? JSON.stringify(row) : null,
+      start,
+    );
+  }
+
+  /** Windows whose rows are being committed. */
+  finalizing(): RegistryRow[] {
+    return this.#rows("WHERE state = 'finalizing' ORDER BY start");
+  }
+
+  /** Marks windows final once their rows are staged in the gold table. */
+  markFinal(starts: number[], now: number): void {
+    this.#storage.transactionSync(() => {
+      for (const start of starts) {
+        this.#sql.exec("UPDATE windows SET state = 'final', finalized_at = ? WHERE start = ?", now, start);
+      }
+    });
+  }
+
+  /** Final windows that hold late rows, ascending. */
+  lateFinalWindows(): RegistryRow[] {
+    return this.#rows("WHERE state = 'final' AND late > 0 ORDER BY start");
+  }
+
+  /** Final windows starting in [from, to), ascending. */
+  finalWindows(from: number, to: number): RegistryRow[] {
+    return this.#rows("WHERE state = 'final' AND start >= ? AND start < ? ORDER BY start", from, to);
+  }
+
+  /** Stores corrected rows (their late rows are now committed). */
+  applyCorrection(rows: Array<{ start: number; row: GoldRow | null }>, now: number): void {
+    this.#storage.transactionSync(() => {
+      for (const w of rows) {
+        this.#sql.exec(
+          "UPDATE windows SET row = ?, late = 0, corrections = corrections + 1, corrected_at = ? WHERE start = ?",
+          w.row ? JSON.stringify(w.row) : null,
+          now,
+          w.start,
+        );
+      }
+    });
+  }
+
+  /** Counts for the status report. */
+  counts(): {
+    open_windows: number;
+    final_windows: number;
+    late_pending_windows: number;
+    late_pending_events: number;
+    corrections: number;
+  } {
+    const r = this.#sql.exec<Record<string, number | null>>(
+      `SELECT SUM(state != 'final') AS open_windows, SUM(state = 'final') AS final_windows,
+              SUM(state = 'final' AND late > 0) AS late_pending_windows,
+              SUM(CASE WHEN state = 'final' THEN late ELSE 0 END) AS late_pending_events,
+              SUM(corrections) AS corrections
+         FROM windows`,
+    ).one();
+    return {
+      open_windows: r.open_windows ?? 0,
+      final_windows: r.final_windows ?? 0,
+      late_pending_windows: r.late_pending_windows ?? 0,
+      late_pending_events: r.late_pending_events ?? 0,
+      corrections: r.corrections ?? 0,
+    };
+  }
+
+  /** Windows whose start lies in [from, to), ordered by start. */
+  windows(from: number, to: number): WindowEntry[] {
+    return this.#sql.exec<{ start: number; state: WindowEntry["state"]; row: string | null; late: number }>(
+      "SELECT start, state, row, late FROM windows WHERE start >= ? AND start < ? ORDER BY start",
+      from,
+      to,
+    ).toArray().map((w) => ({
+      start: w.start,
+      state: w.state,
+      row: w.row ? JSON.parse(w.row) : null,
+      late: w.late,
+    }));
+  }
+
+  /** The latest registered window. */
+  latest(): WindowEntry | null {
+    const rows = this.#sql.exec<{ start: number }>("SELECT start FROM windows ORDER BY start DESC LIMIT 1")
+      .toArray();
+    return rows.length ? this.windows(rows[0].start, rows[0].start + 1)[0] : null;
+  }
+
+  /** Every registered window start. */
+  allStarts(): number[] {
+    return this.#sql.exec<{ start: number }>("SELECT start FROM windows ORDER BY start").toArray()
+      .map((r) => r.start);
+  }
+
+  #rows(clause: string, ...params: number[]): RegistryRow[] {
+    return this.#sql.exec<{ start: number; row: string | null; late: number }>(
+      `SELECT start, row, late FROM windows ${clause}`,
+      ...params,
+    ).toArray().map((w) => ({ start: w.start, row: w.row ? JSON.parse(w.row) : null, late: w.late }));
+  }
+}

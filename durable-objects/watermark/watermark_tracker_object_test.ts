@@ -1,0 +1,99 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { kpisFromRows, windowName } from "../gold_window/kpi.ts";
+import type { AdmitRow } from "./admission.ts";
+import type { SilverRow } from "../../r2/tables/rows.ts";
+import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
+import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
+import { GOLD } from "../../r2/tables/schemas.ts";
+
+const MIN = 60_000;
+
+function row(i: number, eventTime: number): AdmitRow {
+  return {
+    event_id: `ev-${eventTime}-${i}`,
+    user_name: `user-${i % 4}`,
+    wiki: "enwiki",
+    page_title: `Page ${i % 3}`,
+    is_bot: i % 2 === 0,
+    bytes_diff: i * 300 - 700,
+    event_time: eventTime,
+  };
+}
+
+const kpis = (rows: AdmitRow[]) => kpisFromRows(rows as unknown as SilverRow[])[0];
+
+async function waitFinal(name: string, start: number) {
+  const tracker = env.WATERMARK.getByName(name);
+  for (let i = 0; i < 100; i++) {
+    const [entry] = await tracker.windows(start, start + 1);
+    if (entry?.state === "final") return entry;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`window ${windowName(start)} did not become final`);
+}
+
+function goldTable() {
+  return new IcebergTable(new R2BlobStore(env.LAKE), {
+    spec: GOLD,
+    bucket: env.LAKE_BUCKET_NAME,
+    warehouse: env.WAREHOUSE,
+  });
+}
+
+describe("WatermarkTracker", () => {
+  it("judges rows by the watermark of the rows before them, commits on-time rows, then corrects late ones", async () => {
+    const name = "tracker-correction";
+    const tracker = env.WATERMARK.getByName(name);
+    const start = Date.UTC(2026, 0, 2, 0, 0);
+    const onTime = [row(1, start + MIN), row(2, start + 2 * MIN)];
+    // Within one owner: a row 15 min later moves the watermark past the window's end, so the
+    // row after it is late even though it arrived in the same message.
+    const lateRow = row(3, start + 3 * MIN);
+    const first = await tracker.admit([{
+      owner: "m1",
+      rows: [...onTime, row(4, start + 15 * MIN), lateRow],
+    }]);
+    expect(first).toEqual({ windows: 2, late: 1 });
+    const entry = await waitFinal(name, start);
+    expect(entry.row).toEqual(kpis(onTime));
+    expect(entry.late).toBe(1);
+
+    // Admitting the same owner again (a redelivery) judges nothing twice.
+    expect(await tracker.admit([{ owner: "m1", rows: [lateRow] }])).toEqual({ windows: 0, late: 0 });
+    const later = row(5, start + 4 * MIN);
+    expect(await tracker.admit([{ owner: "m2", rows: [later] }])).toEqual({ windows: 1, late: 1 });
+    expect((await tracker.status()).late_pending_events).toBe(2);
+
+    const committer = env.TABLE_COMMITTER.getByName("table:gold_wiki_kpis");
+    await committer.commitNow();
+    const before = await goldTable().snapshots();
+
+    const report = await tracker.correct();
+    expect(report.windows).toEqual([windowName(start)]);
+    expect(report.late_events).toBe(2);
+    expect(report.commit).toBe("committed");
+    const [corrected] = await tracker.windows(start, start + 1);
+    expect(corrected.row).toEqual(kpis([...onTime, lateRow, later]));
+    expect(corrected.late).toBe(0);
+    const after = await goldTable().snapshots();
+    expect(after.length).toBe(before.length + 1);
+    expect(after.at(-1)?.operation).toBe("overwrite");
+    const live = await goldTable().liveFiles();
+    expect(live.reduce((n, f) => n + f.record_count, 0)).toBe((await committer.status()).rows);
+
+    // A second run finds nothing to do and commits nothing.
+    const again = await tracker.correct();
+    expect(again.commit).toBe("none");
+    expect((await goldTable().snapshots()).length).toBe(after.length);
+  });
+
+  it("keeps the watermark when older event times are admitted", async () => {
+    const tracker = env.WATERMARK.getByName("tracker-monotonic");
+    await tracker.admit([{ owner: "a", rows: [row(1, Date.UTC(2026, 0, 3))] }]);
+    const status = await tracker.admit([{ owner: "b", rows: [row(2, Date.UTC(2026, 0, 2, 23))] }])
+      .then(() => tracker.status());
+    expect(status.max_event_time).toBe(Date.UTC(2026, 0, 3));
+    expect(status.watermark).toBe(Date.UTC(2026, 0, 3) - 10 * MIN);
+  });
+});
