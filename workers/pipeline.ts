@@ -3,6 +3,7 @@
  * pipeline-wide actions the HTTP admin API and the crons share.
  */
 import { INGESTOR_NAME } from "../durable-objects/stream_ingestor/stream_ingestor_object.ts";
+import { WATERMARK_NAME } from "../durable-objects/watermark/watermark_tracker_object.ts";
 import { committerName } from "../durable-objects/table_committer/committer_core.ts";
 import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
 import { TABLES } from "../r2/tables/schemas.ts";
@@ -72,18 +73,24 @@ export async function countDeadLetters(env: Env): Promise<number> {
 
 /** Collects every object's report into the `/api/health` shape. */
 export async function readHealth(env: Env) {
-  const [control, ingestor, tables, deadLettered, watermark] = await Promise.all([
+  const [control, ingestor, tables, deadLettered, tracker] = await Promise.all([
     controlClient(env.PIPELINE_CONTROL).get(),
     ingestorStub(env).status(),
     Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name))),
     countDeadLetters(env),
-    readWatermark(env),
+    env.WATERMARK.getByName(WATERMARK_NAME).status(),
   ]);
-  return buildHealth({ now: Date.now(), control, ingestor, tables, deadLettered, watermark });
-}
-
-/** The event-time watermark (epoch ms) or null before any event. */
-export async function readWatermark(env: Env): Promise<number | null> {
-  const report = await env.WATERMARK.getByName("global").status();
-  return report.watermark;
+  const { watermark, ...gold } = tracker;
+  return buildHealth({
+    now: Date.now(),
+    control,
+    ingestor,
+    tables,
+    deadLettered,
+    watermark,
+    gold: {
+      ...gold,
+      max_event_time: gold.max_event_time === null ? null : new Date(gold.max_event_time).toISOString(),
+    },
+  });
 }

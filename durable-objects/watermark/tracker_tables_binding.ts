@@ -12,6 +12,7 @@ export const TRACKER_SCHEMA = [
   "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS windows (start INTEGER PRIMARY KEY, state TEXT NOT NULL, row TEXT, late INTEGER NOT NULL DEFAULT 0, finalized_at INTEGER, corrections INTEGER NOT NULL DEFAULT 0, corrected_at INTEGER)",
   "CREATE TABLE IF NOT EXISTS admissions (owner TEXT PRIMARY KEY, pending TEXT, admitted_at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS verified_files (path TEXT PRIMARY KEY, verified_at INTEGER NOT NULL) WITHOUT ROWID",
 ];
 // Columns added after the first release; ALTER fails harmlessly where they exist.
 const MIGRATIONS = [
@@ -98,12 +99,29 @@ export class TrackerTables {
     });
   }
 
-  /** Forgets completed admissions older than the retention. */
+  /** Forgets completed admissions and verified bronze files older than the retention. */
   pruneAdmissions(now: number): void {
     this.#sql.exec(
       "DELETE FROM admissions WHERE pending IS NULL AND admitted_at < ?",
       now - ADMISSION_MEMORY_MS,
     );
+    this.#sql.exec("DELETE FROM verified_files WHERE verified_at < ?", now - ADMISSION_MEMORY_MS);
+  }
+
+  /** The paths (of `paths`) the correction has not re-read yet. */
+  unverifiedFiles(paths: string[]): string[] {
+    return paths.filter((p) =>
+      !this.#sql.exec("SELECT 1 FROM verified_files WHERE path = ?", p).toArray().length
+    );
+  }
+
+  /** Records bronze files the correction has re-read. */
+  markVerified(paths: string[], now: number): void {
+    this.#storage.transactionSync(() => {
+      for (const p of paths) {
+        this.#sql.exec("INSERT OR REPLACE INTO verified_files (path, verified_at) VALUES (?, ?)", p, now);
+      }
+    });
   }
 
   /** Starts of windows not yet finalized. */

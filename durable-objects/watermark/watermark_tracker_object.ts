@@ -119,6 +119,16 @@ export class WatermarkTracker extends DurableObject<Env> {
     });
   }
 
+  /** The bronze data files (of `paths`) the correction has not re-read yet. */
+  unverifiedFiles(paths: string[]): string[] {
+    return this.#tables.unverifiedFiles(paths);
+  }
+
+  /** Records bronze data files the correction has re-read and merged. */
+  markVerified(paths: string[]): void {
+    this.#tables.markVerified(paths, Date.now());
+  }
+
   /** Forgets everything (admin reset). */
   async reset(): Promise<void> {
     await this.#exclusive(async () => {

@@ -1,13 +1,26 @@
 import { watchIngest } from "../pipeline.ts";
+import { DEFAULT_MAX_FILES, runCorrection } from "../correction.ts";
+import { correctionLookbackHours } from "../http/admin_params.ts";
 
 /** The every-minute cron: the ingestor watchdog. */
 export const WATCHDOG_CRON = "* * * * *";
+/** The every-15-minutes cron: the late-data correction. */
+export const CORRECTION_CRON = "*/15 * * * *";
 
 /** Runs the job of a cron expression; unknown expressions are logged, never silently ignored. */
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === WATCHDOG_CRON) {
     const result = await watchIngest(env);
     console.log(JSON.stringify({ msg: "Watchdog ran", cron: controller.cron, ...result }));
+    return;
+  }
+  if (controller.cron === CORRECTION_CRON) {
+    const report = await runCorrection(env, {
+      lookbackHours: correctionLookbackHours(env.CORRECTION_LOOKBACK_HOURS),
+      maxFiles: DEFAULT_MAX_FILES,
+      now: controller.scheduledTime,
+    });
+    console.log(JSON.stringify({ msg: "Correction ran", cron: controller.cron, ...report }));
     return;
   }
   console.error(JSON.stringify({ msg: "No job for cron", cron: controller.cron }));

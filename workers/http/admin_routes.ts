@@ -3,10 +3,12 @@ import { HTTPException } from "hono/http-exception";
 import { requireAdmin } from "./auth.ts";
 import { resetPipeline } from "../reset.ts";
 import { startIngest, stopIngest } from "../pipeline.ts";
+import { DEFAULT_MAX_FILES, runCorrection } from "../correction.ts";
+import { correctionLookbackHours, parseBoundedInt } from "./admin_params.ts";
 
 const MAX_URL = 2_048;
 
-/** Admin API (bearer token): ingest start/stop, reset. */
+/** Admin API (bearer token): ingest start/stop, late-data correction, reset. */
 export const adminRoutes = new Hono<{ Bindings: Env }>()
   .use("*", requireAdmin)
   .post("/ingest/start", async (c) => {
@@ -25,6 +27,27 @@ export const adminRoutes = new Hono<{ Bindings: Env }>()
     return c.json(await startIngest(c.env, { streamUrl: url ?? null, since: since ?? null }, "admin"));
   })
   .post("/ingest/stop", async (c) => c.json(await stopIngest(c.env, "admin")))
+  .post("/correction", async (c) => {
+    const lookback = parseBoundedInt(c.req.query("lookback_hours"), "lookback_hours", {
+      min: 1,
+      max: 168,
+      fallback: correctionLookbackHours(c.env.CORRECTION_LOOKBACK_HOURS),
+    });
+    const maxFiles = parseBoundedInt(c.req.query("max_files"), "max_files", {
+      min: 1,
+      max: 1_000,
+      fallback: DEFAULT_MAX_FILES,
+    });
+    if (!lookback.ok) throw new HTTPException(400, { message: lookback.message });
+    if (!maxFiles.ok) throw new HTTPException(400, { message: maxFiles.message });
+    return c.json(
+      await runCorrection(c.env, {
+        lookbackHours: lookback.value,
+        maxFiles: maxFiles.value,
+        now: Date.now(),
+      }),
+    );
+  })
   .post("/reset", async (c) => {
     if (c.req.query("confirm") !== "yes") {
       throw new HTTPException(400, {
