@@ -220,7 +220,9 @@ export class TableCommitter extends DurableObject<Env> {
       this.#add("rows", stages.reduce((n, s) => n + s.rows, 0));
       this.#add("duplicates", stages.reduce((n, s) => n + s.duplicates, 0));
       this.#add("data_files", files.length);
-      if (result.kind !== "noop") this.#recordCommit(result);
+      // A pending commit found already in the table is our own that landed before this
+      // bookkeeping (the object was evicted in between): it was never counted, so count it now.
+      if (result.kind !== "noop") this.#recordCommit({ ...result, kind: "committed" });
     });
     // More may have been staged while this commit ran.
     if (sql.exec("SELECT 1 FROM stages WHERE commit_id IS NULL LIMIT 1").toArray().length) {
