@@ -44,6 +44,9 @@ export async function auditTable(
   const versions = (await store.list(`${table.prefix}/metadata/v`))
     .map((k) => Number(VERSION.exec(k)?.[1] ?? NaN)).filter(Number.isInteger).sort((a, b) => a - b);
   versions.forEach((v, i) => v !== i + 1 && problems.push(`metadata v${i + 1} is missing (found v${v})`));
+  if (!versions.length) {
+    return { versions, snapshots: 0, files: [], keys: [], problems: ["table has no metadata"] };
+  }
   const hintBytes = await store.get(`${table.prefix}/metadata/version-hint.text`);
   const hint = hintBytes ? decoder.decode(hintBytes) : null;
   if (hint !== String(versions.at(-1))) {
