@@ -33,6 +33,8 @@ export async function startIngest(
   const ingestor = await ingestorStub(env).start({
     url: control.streamUrl ?? env.STREAM_URL,
     since: control.since,
+    // An operator's `since` is a backfill: read from it even where a resume id exists.
+    backfill: !!options.since,
   });
   return { control, ingestor };
 }

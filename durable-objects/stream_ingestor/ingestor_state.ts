@@ -10,6 +10,8 @@ export interface IngestorState {
   url: string | null;
   since: string | null;
   resumeId: string | null;
+  /** Resume ids of the other stream URLs read before (a file backfill then back to live). */
+  positions: Record<string, string>;
   received: number;
   canary: number;
   /** Events read again after a resume and recognised as already received. */
@@ -27,6 +29,7 @@ export function initialIngestorState(): IngestorState {
     url: null,
     since: null,
     resumeId: null,
+    positions: {},
     received: 0,
     canary: 0,
     rereads: 0,
@@ -56,6 +59,31 @@ export interface IngestorStatus {
   reconnects: number;
   last_error: string | null;
   last_connected_at: string | null;
+}
+
+/** What a start asks for: the stream URL, an optional `since`, and whether to backfill from it. */
+export interface StartRequest {
+  url: string;
+  since?: string | null;
+  /** Read from `since` even when a resume id exists (an operator's backfill). */
+  backfill?: boolean;
+}
+
+/**
+ * The state after a start. Each stream URL keeps its own resume id: switching URLs parks the
+ * current one and takes the new URL's; a backfill forgets the new URL's, so reading starts at
+ * `since` (events already received are recognised and not counted again).
+ */
+export function planStart(
+  state: IngestorState,
+  request: StartRequest,
+): Pick<IngestorState, "running" | "url" | "since" | "resumeId" | "positions"> {
+  const positions = { ...state.positions };
+  if (state.url && state.resumeId) positions[state.url] = state.resumeId;
+  const backfill = request.backfill === true && !!request.since;
+  const resumeId = backfill ? null : positions[request.url] ?? null;
+  delete positions[request.url];
+  return { running: true, url: request.url, since: request.since ?? null, resumeId, positions };
 }
 
 /** Builds the URL to connect to: `since` applies only when there is no resume id. */

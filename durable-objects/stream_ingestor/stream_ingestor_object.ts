@@ -19,11 +19,13 @@ import {
   type IngestorState,
   type IngestorStatus,
   initialIngestorState,
+  planStart,
   type RateMeter,
   rateOf,
   recordRate,
   shouldFlush,
   spillKey,
+  type StartRequest,
 } from "./ingestor_state.ts";
 
 /** The single ingestor's instance name. */
@@ -41,10 +43,7 @@ interface Pending {
 }
 
 /** Options of `start()`. */
-export interface IngestorStartOptions {
-  url: string;
-  since?: string | null;
-}
+export type IngestorStartOptions = StartRequest;
 
 /**
  * StreamIngestor: holds the one SSE connection, drops canaries, packs events into Queue
@@ -94,11 +93,16 @@ export class StreamIngestor extends DurableObject<Env> {
     return stale.length;
   }
 
-  /** Starts (or keeps) ingesting from `url`; idempotent. */
+  /** Starts (or keeps) ingesting from `url`; idempotent unless it switches URL or backfills. */
   async start(options: IngestorStartOptions): Promise<IngestorStatus> {
     const state = this.#load();
-    if (state.url !== options.url && this.#loop) this.#abort?.abort("stream URL changed");
-    this.#save({ running: true, url: options.url, since: options.since ?? null });
+    const restart = state.url !== options.url || (options.backfill === true && !!options.since);
+    if (restart && this.#loop) {
+      // Let the current connection flush and persist its resume id before it is parked or replaced.
+      this.#abort?.abort(state.url !== options.url ? "stream URL changed" : "backfill");
+      await this.#loop;
+    }
+    this.#save(planStart(this.#load(), options));
     await this.ctx.storage.setAlarm(Date.now());
     await this.resendUnacknowledged();
     return this.status();

@@ -181,22 +181,22 @@ export class TrackerTables {
   counts(): {
     open_windows: number;
     final_windows: number;
-    late_pending_windows: number;
-    late_pending_events: number;
+    uncorrected_late_windows: number;
+    uncorrected_late_events: number;
     corrections: number;
   } {
     const r = this.#sql.exec<Record<string, number | null>>(
       `SELECT SUM(state != 'final') AS open_windows, SUM(state = 'final') AS final_windows,
-              SUM(state = 'final' AND late > 0) AS late_pending_windows,
-              SUM(CASE WHEN state = 'final' THEN late ELSE 0 END) AS late_pending_events,
+              SUM(state = 'final' AND late > 0) AS uncorrected_late_windows,
+              SUM(CASE WHEN state = 'final' THEN late ELSE 0 END) AS uncorrected_late_events,
               SUM(corrections) AS corrections
          FROM windows`,
     ).one();
     return {
       open_windows: r.open_windows ?? 0,
       final_windows: r.final_windows ?? 0,
-      late_pending_windows: r.late_pending_windows ?? 0,
-      late_pending_events: r.late_pending_events ?? 0,
+      uncorrected_late_windows: r.uncorrected_late_windows ?? 0,
+      uncorrected_late_events: r.uncorrected_late_events ?? 0,
       corrections: r.corrections ?? 0,
     };
   }

@@ -37,8 +37,8 @@ export interface WatermarkStatus {
   max_event_time: number | null;
   open_windows: number;
   final_windows: number;
-  late_pending_windows: number;
-  late_pending_events: number;
+  uncorrected_late_windows: number;
+  uncorrected_late_events: number;
   corrections: number;
 }
 

@@ -63,7 +63,7 @@ describe("WatermarkTracker", () => {
     expect(await tracker.admit([{ owner: "m1", rows: [lateRow] }])).toEqual({ windows: 0, late: 0 });
     const later = row(5, start + 4 * MIN);
     expect(await tracker.admit([{ owner: "m2", rows: [later] }])).toEqual({ windows: 1, late: 1 });
-    expect((await tracker.status()).late_pending_events).toBe(2);
+    expect((await tracker.status()).uncorrected_late_events).toBe(2);
 
     const committer = env.TABLE_COMMITTER.getByName("table:gold_wiki_kpis");
     await committer.commitNow();

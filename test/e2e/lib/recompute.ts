@@ -83,6 +83,12 @@ export interface Recomputation {
   invalidLines: InvalidLine[];
   /** Gold windows over all silver rows, sorted by window_start. */
   gold: GoldWindow[];
+  /** Gold windows over the rows that were not late in stream order (rows before a correction). */
+  goldOnTime: GoldWindow[];
+  /** Distinct valid events that arrive after their window's end passed the watermark. */
+  lateEvents: number;
+  /** Starts of the windows that receive late events, ascending. */
+  lateWindowStarts: number[];
   maxEventTime: number | null;
   /** maxEventTime − 10 min (DESIGN §3), null when there is no valid event. */
   watermark: number | null;
@@ -199,7 +205,16 @@ export async function recomputeStream(path: string): Promise<Recomputation> {
     }
     for (const sql of RECOMPUTE_STATEMENTS) await con.run(sql);
 
-    type Lists = "silverIds" | "silverRows" | "invalidLines" | "gold" | "bronzeRaw" | "quarantineRaw";
+    type Lists =
+      | "silverIds"
+      | "silverRows"
+      | "invalidLines"
+      | "gold"
+      | "goldOnTime"
+      | "lateEvents"
+      | "lateWindowStarts"
+      | "bronzeRaw"
+      | "quarantineRaw";
     const [c] = await all<Omit<Recomputation, Lists | "watermark" | "invalidUtf8">>(`
       SELECT (SELECT count(*) FROM classified) AS lines,
         (SELECT count(*) FROM classified WHERE is_canary) AS canary,
@@ -225,6 +240,10 @@ export async function recomputeStream(path: string): Promise<Recomputation> {
       "SELECT n AS line, invalid_reason AS reason FROM classified WHERE NOT is_canary AND invalid_reason IS NOT NULL ORDER BY n",
     );
     const gold = await all<GoldWindow>("SELECT * FROM gold ORDER BY window_start");
+    const goldOnTime = await all<GoldWindow>("SELECT * FROM gold_on_time ORDER BY window_start");
+    const late = await all<{ ws: number; n: number }>(
+      "SELECT ws, count(*) AS n FROM judged WHERE is_late GROUP BY ws ORDER BY ws",
+    );
     return {
       ...c,
       invalidUtf8: lines.filter((l) => !l.utf8Ok).length,
@@ -234,6 +253,9 @@ export async function recomputeStream(path: string): Promise<Recomputation> {
       silverRows,
       invalidLines,
       gold,
+      goldOnTime,
+      lateEvents: late.reduce((n, w) => n + w.n, 0),
+      lateWindowStarts: late.map((w) => w.ws),
       watermark: c.maxEventTime === null ? null : c.maxEventTime - WATERMARK_LAG_MS,
     };
   } finally {

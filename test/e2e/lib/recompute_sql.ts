@@ -2,7 +2,7 @@
  * The SQL of the independent recomputation (DuckDB dialect), written from DESIGN.md §3 and
  * sharing no code with the product. Input: a table `lines(n BIGINT, line VARCHAR, js_ok BOOLEAN)`
  * with one row per non-blank stream line (`js_ok` = the line passes a strict JSON parse).
- * Output tables: `classified`, `silver`, `gold`. Times are epoch milliseconds (BIGINT).
+ * Output tables: `classified`, `silver`, `gold`, `judged` (lateness per event), `gold_on_time`. Times are epoch milliseconds (BIGINT).
  */
 
 /** Window width and watermark lag of DESIGN.md §3, in milliseconds. */
@@ -135,11 +135,11 @@ SELECT event_id, event_time, wiki, server_name, page_title, namespace, change_ty
   comment, revision_new
 FROM (SELECT DISTINCT ON (event_id) * FROM valid ORDER BY event_id, n)`;
 
-/** Gold: the 15 columns of gold_wiki_kpis per 5-minute event-time window. */
-const GOLD = `
-CREATE TEMP TABLE gold AS
+/** The 15 columns of gold_wiki_kpis per 5-minute event-time window over the rows of `source`. */
+const goldOf = (target: string, source: string) => `
+CREATE TEMP TABLE ${target} AS
 WITH w AS (
-  SELECT *, event_time - (((event_time % ${WINDOW_MS}) + ${WINDOW_MS}) % ${WINDOW_MS}) AS window_start FROM silver
+  SELECT *, event_time - (((event_time % ${WINDOW_MS}) + ${WINDOW_MS}) % ${WINDOW_MS}) AS window_start FROM ${source}
 ), a AS (
   SELECT window_start, window_start + ${WINDOW_MS} AS window_end,
     count(*) AS total_edits,
@@ -163,5 +163,26 @@ SELECT window_start, window_end, total_edits, unique_editors, active_pages, bot_
     AS knowledge_trend
 FROM a ORDER BY window_start`;
 
+/** Gold over all silver rows: what every final row equals after a correction. */
+const GOLD = goldOf("gold", "silver");
+
+/**
+ * Lateness in stream order (DESIGN §3 watermark): the first copy of each event id, taken in line
+ * order, is late when the watermark of the rows before it — their largest event_time − 10 min —
+ * has reached its window's end. `gold_on_time` is gold over the rows that were not late: what a
+ * final row holds before any correction.
+ */
+const LATENESS = `
+CREATE TEMP TABLE judged AS
+WITH first AS (SELECT DISTINCT ON (event_id) * FROM valid ORDER BY event_id, n),
+r AS (
+  SELECT *, event_time - (((event_time % ${WINDOW_MS}) + ${WINDOW_MS}) % ${WINDOW_MS}) AS ws,
+    max(event_time) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${WATERMARK_LAG_MS}
+      AS watermark_before
+  FROM first
+)
+SELECT *, coalesce(watermark_before >= ws + ${WINDOW_MS}, false) AS is_late FROM r;
+${goldOf("gold_on_time", "(SELECT * FROM judged WHERE NOT is_late)")}`;
+
 /** Every statement of the recomputation, in order. */
-export const RECOMPUTE_STATEMENTS: readonly string[] = [EXTRACT, CLASSIFY, SILVER, GOLD];
+export const RECOMPUTE_STATEMENTS: readonly string[] = [EXTRACT, CLASSIFY, SILVER, GOLD, LATENESS];

@@ -183,6 +183,39 @@ describe("recomputeStream() over the hand-made mini stream", () => {
   });
 });
 
+describe("recomputeStream() lateness in stream order", () => {
+  it("judges each first copy against the watermark of the lines before it", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "recompute-")), "late.jsonl");
+    const at = (id: string, minutes: number) =>
+      JSON.stringify({
+        meta: { id, dt: new Date(T0 + minutes * MIN).toISOString() },
+        type: "edit",
+        title: `T${id}`,
+        user: `U${id}`,
+        wiki: "w",
+      });
+    // e2 moves the watermark to T0+6m: window T0 is final, so e3 is late; e5 moves it to
+    // T0+16m: window T0+5m is final, so e6 is late while e4 (before e5) was on time.
+    const lines = [at("e1", 1), at("e2", 16), at("e3", 2), at("e3", 2), at("e4", 7), at("e5", 26), at("e6", 8)];
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const r = await recomputeStream(file);
+    expect(r.lateEvents).toBe(2);
+    expect(r.lateWindowStarts).toEqual([T0, T0 + 5 * MIN]);
+    expect(r.goldOnTime.map((w) => [w.window_start, w.total_edits])).toEqual([
+      [T0, 1],
+      [T0 + 5 * MIN, 1],
+      [T0 + 15 * MIN, 1],
+      [T0 + 25 * MIN, 1],
+    ]);
+    expect(r.gold.map((w) => [w.window_start, w.total_edits])).toEqual([
+      [T0, 2],
+      [T0 + 5 * MIN, 2],
+      [T0 + 15 * MIN, 1],
+      [T0 + 25 * MIN, 1],
+    ]);
+  });
+});
+
 describe("recomputeStream() on raw bytes", () => {
   it("splits like the replay server: CRLF, blank lines, invalid UTF-8 kept as not JSON", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "recompute-")), "bytes.jsonl");

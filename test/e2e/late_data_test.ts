@@ -1,0 +1,247 @@
+/**
+ * End to end, issue 5: a stream with late events (up to 20 min behind, for windows already
+ * final), bounded disorder, duplicates, across a day boundary, replayed at max speed. Every final
+ * gold row must equal an independent DuckDB recomputation over the input file — before the
+ * correction over the events within the watermark (in stream order), after it over all events —
+ * the correction must be one overwrite commit and idempotent, and a backfill of the same stream
+ * must change nothing.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import process from "node:process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type HealthReport,
+  type LocalStack,
+  REPO_ROOT,
+  startLocalStack,
+} from "../../scripts/lib/local_stack.ts";
+import { LAKE_TABLES, readLakeTable, runIcebergCheck, type TableReadback } from "./lib/lake_readback.ts";
+import { type GoldWindow, type Recomputation, recomputeStream } from "./lib/recompute.ts";
+import { diffByKey, GOLD_COLUMNS, toGoldWindow } from "./lib/compare.ts";
+
+const RUN_DIR = path.join(
+  REPO_ROOT,
+  "test-output",
+  "e2e",
+  `late-${new Date().toISOString().replace(/[:.]/g, "-")}`,
+);
+const STREAM = path.join(RUN_DIR, "stream.jsonl");
+const STREAM_START = "2026-03-01T23:00:00Z"; // 90 minutes of event time: crosses midnight UTC
+const SYNTH_ARGS = [
+  ...["--events", "6000", "--start", STREAM_START, "--span", "90m", "--disorder", "60s"],
+  ...["--late-share", "0.03", "--late-by", "20m", "--duplicates", "0.01", "--canaries", "0.005"],
+  ...["--bad", "0.005", "--seed", "11"],
+];
+const env = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` };
+
+function run(cmd: string, args: string[], timeoutMs: number): string {
+  const r = spawnSync(cmd, args, {
+    cwd: REPO_ROOT,
+    env,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}\n${r.stdout}`.slice(-4000),
+    );
+  }
+  return r.stderr + r.stdout;
+}
+
+interface Exported {
+  gold: TableReadback;
+  snapshots: Array<{ operation: string; commitId: string }>;
+  dir: string;
+}
+
+async function exportLake(stack: LocalStack, name: string): Promise<Exported> {
+  const dir = path.join(RUN_DIR, name);
+  run("npm", ["run", "-s", "export-lake", "--", "--out", dir, "--persist-to", stack.persistDir], 300_000);
+  const gold = await readLakeTable(dir, "gold_wiki_kpis");
+  const metadata = JSON.parse(fs.readFileSync(gold.metadataFile, "utf8"));
+  const snapshots = (metadata.snapshots ?? []).map((s: { summary: Record<string, string> }) => ({
+    operation: s.summary.operation,
+    commitId: s.summary["wikiflare.commit-id"] ?? "",
+  }));
+  return { gold, snapshots, dir };
+}
+
+async function post(stack: LocalStack, route: string): Promise<any> {
+  const res = await fetch(`${stack.url}${route}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.token}` },
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`POST ${route} → ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+describe("late data: final gold rows before and after the correction equal the recomputation", () => {
+  let expected: Recomputation;
+  let stack: LocalStack | undefined;
+  let health: HealthReport;
+  let kpisBefore: Record<string, unknown>[];
+  let kpisAfter: Record<string, unknown>[];
+  let before: Exported;
+  let after: Exported;
+  let first: any;
+  let second: any;
+  let backfillOutput: string;
+  let healthAfterBackfill: HealthReport;
+  let kpisAfterBackfill: Record<string, unknown>[];
+  const finalBefore = () => expected.goldOnTime.filter((w) => w.window_end <= expected.watermark!);
+  const finalAll = () => expected.gold.filter((w) => w.window_end <= expected.watermark!);
+
+  const kpis = async () => {
+    const from = new Date(expected.gold[0].window_start - 3_600_000).toISOString();
+    const to = new Date(expected.gold.at(-1)!.window_end + 3_600_000).toISOString();
+    const res = await fetch(`${stack!.url}/api/kpis?from=${from}&to=${to}`);
+    return ((await res.json()) as { windows: Record<string, unknown>[] }).windows;
+  };
+
+  beforeAll(async () => {
+    fs.mkdirSync(RUN_DIR, { recursive: true });
+    run(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
+      "run",
+      "-A",
+      "scripts/synth.ts",
+      "--out",
+      STREAM,
+      ...SYNTH_ARGS,
+    ], 120_000);
+    expected = await recomputeStream(STREAM);
+    console.log(
+      `late e2e: ${expected.lines} lines, ${expected.silver} distinct events, ${expected.lateEvents} late in ` +
+        `${expected.lateWindowStarts.length} windows, ${expected.gold.length} windows`,
+    );
+    stack = await startLocalStack({
+      files: [STREAM],
+      speed: "max",
+      port: 0,
+      persistDir: path.join(RUN_DIR, "state"),
+      crons: ["* * * * *"], // the watchdog only: the correction runs when this test says so
+      log: (line) => console.log(`[stack] ${line}`),
+    });
+    health = await stack.waitIdle({ timeoutMs: 480_000, quietMs: 15_000 });
+    kpisBefore = await kpis();
+    before = await exportLake(stack, "lake-before");
+
+    first = await post(stack, "/api/admin/correction");
+    second = await post(stack, "/api/admin/correction");
+    console.log(
+      `late e2e: correction 1 ${JSON.stringify(first)}\nlate e2e: correction 2 ${JSON.stringify(second)}`,
+    );
+    await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
+    kpisAfter = await kpis();
+    after = await exportLake(stack, "lake-after");
+
+    backfillOutput = run("npm", [
+      "run",
+      "-s",
+      "backfill",
+      "--",
+      "--since",
+      "2026-03-01T22:00:00Z",
+      "--api",
+      stack.url,
+      "--token",
+      stack.token,
+      "--quiet-seconds",
+      "10",
+    ], 300_000);
+    console.log(backfillOutput);
+    healthAfterBackfill = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
+    kpisAfterBackfill = await kpis();
+  }, 900_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  it("injects late events into several windows, across the day boundary", () => {
+    expect(expected.lateEvents).toBeGreaterThan(50);
+    expect(expected.lateWindowStarts.length).toBeGreaterThan(5);
+    const days = new Set(expected.gold.map((w) => new Date(w.window_start).toISOString().slice(0, 10)));
+    expect(days.size).toBe(2);
+  });
+
+  it("counts every event once and every late event as late before the correction", () => {
+    expect(health.events).toEqual({
+      received: expected.lines,
+      canary: expected.canary,
+      bronze: expected.bronze,
+      silver: expected.silver,
+      quarantine: expected.quarantine,
+      duplicate: expected.duplicate,
+    });
+    expect(Date.parse(String(health.watermark))).toBe(expected.watermark);
+    expect((health.gold as Record<string, number>).uncorrected_late_events).toBe(expected.lateEvents);
+  });
+
+  it("commits final rows over the events within the watermark only, before the correction", () => {
+    expect(diffByKey(before.gold.rows, finalBefore(), "window_start", GOLD_COLUMNS)).toEqual([]);
+  });
+
+  it("serves final windows as committed, flagged corrected_pending exactly where late events wait", () => {
+    const finals = kpisBefore.filter((w) => w.final === true).map((w) => toGoldWindow(w));
+    expect(diffByKey(finals, finalBefore(), "window_start", GOLD_COLUMNS)).toEqual([]);
+    const pending = kpisBefore.filter((w) => w.corrected_pending === true).map((w) =>
+      Date.parse(String(w.window_start))
+    );
+    const withRows = new Set(finalBefore().map((w) => w.window_start));
+    expect(pending).toEqual(expected.lateWindowStarts.filter((s) => withRows.has(s)));
+  });
+
+  it("corrects every late window in one overwrite commit, and the second run changes nothing", () => {
+    expect(first.gold.windows).toEqual(expected.lateWindowStarts.map((s) => new Date(s).toISOString()));
+    expect(first.gold.late_events).toBe(expected.lateEvents);
+    expect(first.gold.commit).toBe("committed");
+    expect(first.bronze.merged_into_silver).toBe(0); // every bronze event already reached silver
+    expect(first.bronze.files_read).toBeGreaterThan(0);
+    expect(second.gold).toMatchObject({ windows: [], commit: "none" });
+    expect(second.bronze).toMatchObject({ files_read: 0, merged_into_silver: 0 });
+    const corrections = after.snapshots.filter((s) => s.commitId.startsWith("correction-"));
+    expect(corrections.map((s) => s.operation)).toEqual(["overwrite"]);
+    expect(after.snapshots.length).toBe(before.snapshots.length + 1);
+    expect(after.snapshots.filter((s) => !s.commitId.startsWith("correction-")).map((s) => s.operation))
+      .toEqual(after.snapshots.slice(0, -1).map(() => "append"));
+  });
+
+  it("holds final rows over all events after the correction, exactly", () => {
+    expect(diffByKey(after.gold.rows, finalAll(), "window_start", GOLD_COLUMNS)).toEqual([]);
+    const finals = kpisAfter.filter((w) => w.final === true).map((w) => toGoldWindow(w));
+    expect(diffByKey(finals, finalAll(), "window_start", GOLD_COLUMNS)).toEqual([]);
+    expect(kpisAfter.filter((w) => w.corrected_pending === true)).toEqual([]);
+  });
+
+  it("changes no row of a window without late events", () => {
+    const late = new Set(expected.lateWindowStarts);
+    const untouched = (rows: Record<string, unknown>[]) =>
+      rows.filter((r) => !late.has(Number(r.window_start))) as unknown as GoldWindow[];
+    expect(diffByKey(untouched(after.gold.rows), untouched(before.gold.rows), "window_start", GOLD_COLUMNS))
+      .toEqual([]);
+  });
+
+  it("passes iceberg-check over every snapshot of all four tables, before and after", () => {
+    const failures = [before.dir, after.dir].flatMap((dir) =>
+      LAKE_TABLES.map((t) => ({
+        t: `${path.basename(dir)}/${t}`,
+        r: runIcebergCheck(path.join(dir, "wiki", t)),
+      }))
+    ).filter(({ r }) => r.exitCode !== 0).map(({ t, r }) =>
+      `${t}: ${[...r.errors, r.stderr.trim()].join("; ")}`
+    );
+    expect(failures).toEqual([]);
+  });
+
+  it("backfills the same stream with progress output and counts nothing twice", () => {
+    expect(backfillOutput).toMatch(/backfill \d+ s: received \+0 \(already seen: [1-9]\d*\)/);
+    expect(backfillOutput).toMatch(/backfill: done/);
+    expect(healthAfterBackfill.events).toEqual(health.events);
+    expect(kpisAfterBackfill).toEqual(kpisAfter);
+  });
+});
