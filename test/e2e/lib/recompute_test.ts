@@ -196,7 +196,15 @@ describe("recomputeStream() lateness in stream order", () => {
       });
     // e2 moves the watermark to T0+6m: window T0 is final, so e3 is late; e5 moves it to
     // T0+16m: window T0+5m is final, so e6 is late while e4 (before e5) was on time.
-    const lines = [at("e1", 1), at("e2", 16), at("e3", 2), at("e3", 2), at("e4", 7), at("e5", 26), at("e6", 8)];
+    const lines = [
+      at("e1", 1),
+      at("e2", 16),
+      at("e3", 2),
+      at("e3", 2),
+      at("e4", 7),
+      at("e5", 26),
+      at("e6", 8),
+    ];
     fs.writeFileSync(file, lines.join("\n") + "\n");
     const r = await recomputeStream(file);
     expect(r.lateEvents).toBe(2);
