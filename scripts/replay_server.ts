@@ -1,10 +1,11 @@
 /**
  * Local stand-in for Wikimedia EventStreams: serves recorded `.sse` and `.jsonl` files as the
  * `recentchange` SSE stream with real `id:` lines, Last-Event-ID / `?since=` resume, pacing
- * and periodic disconnects.
+ * and injected disconnects (every N events, or after a seeded random number of bytes).
  *
  *   deno run -A scripts/replay_server.ts [--file PATH]... [--port 8788] [--host 127.0.0.1]
- *     [--speed N|max] [--cut-every N] [--loop] [--close-at-end] [--keep-alive 15s] [--quiet]
+ *     [--speed N|max] [--cut-every N] [--cut-random-bytes MAX] [--seed S] [--loop]
+ *     [--close-at-end] [--keep-alive 15s] [--quiet]
  * @module
  */
 
@@ -12,6 +13,7 @@ import { parseArgs } from "node:util";
 import { parseCount, parseDuration } from "./lib/cli_values.ts";
 import type { ReplayFrame } from "./lib/replay_frames.ts";
 import { DEFAULT_FILES, loadReplayFrames } from "./lib/recordings.ts";
+import { createRng, type Rng } from "./lib/prng.ts";
 import { computePaceOffsets, planStart } from "./lib/replay_position.ts";
 import { ReplayCounters, type ReplayStats } from "./lib/replay_stats.ts";
 import { createReplayStream, type ReplayStream } from "./lib/replay_stream.ts";
@@ -31,6 +33,13 @@ export interface ReplayServerOptions {
   speed?: number | "max";
   /** Close each connection after this many events (default 0: never). */
   cutEvery?: number;
+  /**
+   * Close each connection after a pseudo-random number of bytes in [1, MAX], drawn per
+   * connection from `seed`: cuts land mid-frame, mid-line, even mid-character (default 0: never).
+   */
+  cutRandomBytes?: number;
+  /** Seed of the random cuts (default "1"): the same seed cuts the same connections the same way. */
+  seed?: string;
   loop?: boolean;
   /** Close connections at the end of the input instead of idling with keep-alives. */
   closeAtEnd?: boolean;
@@ -61,6 +70,8 @@ interface ServerContext {
   counters: ReplayCounters;
   open: Set<ReplayStream>;
   log: (line: string) => void;
+  /** Draws each connection's byte budget for `cutRandomBytes`. */
+  rng: Rng;
 }
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -76,6 +87,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     counters: new ReplayCounters(frames.length, files, Date.now()),
     open: new Set(),
     log: options.quiet ? () => {} : options.log ?? ((line: string) => console.error(line)),
+    rng: createRng(options.seed ?? "1"),
   };
   const host = options.host ?? "127.0.0.1";
   const server = Deno.serve(
@@ -125,13 +137,19 @@ function openStream(context: ServerContext, request: Request, remote: string): R
   if (plan.warning) log(`replay: warning: ${plan.warning}; starting from the beginning`);
   const number = ++counters.connectionsTotal;
   counters.connectionsOpen++;
-  log(`replay: connection #${number} from ${remote} opened at ${plan.index}/${frames.length} (${plan.note})`);
+  const maxBytes = options.cutRandomBytes ?? 0;
+  const cutAfterBytes = maxBytes > 0 ? 1 + context.rng.int(maxBytes) : 0;
+  const budget = cutAfterBytes > 0 ? `, cut after ${cutAfterBytes} bytes` : "";
+  log(
+    `replay: connection #${number} from ${remote} opened at ${plan.index}/${frames.length} (${plan.note}${budget})`,
+  );
   const stream = createReplayStream({
     frames,
     pace: context.pace,
     startIndex: plan.index,
     speed: options.speed ?? "max",
     cutEvery: options.cutEvery ?? 0,
+    cutAfterBytes,
     loop: options.loop ?? false,
     closeAtEnd: options.closeAtEnd ?? false,
     keepAliveMs: options.keepAliveMs ?? 15_000,
@@ -139,6 +157,7 @@ function openStream(context: ServerContext, request: Request, remote: string): R
     onClose: (reason, served, next) => {
       context.open.delete(stream);
       counters.connectionsOpen--;
+      if (reason === "cut") counters.connectionsCut++;
       log(
         `replay: connection #${number} closed (${reason}) after ${served} events at ${next}/${frames.length}`,
       );
@@ -165,6 +184,8 @@ export function parseReplayArgs(args: string[]): ReplayServerOptions {
       host: { type: "string", default: "127.0.0.1" },
       speed: { type: "string", default: "max" },
       "cut-every": { type: "string", default: "0" },
+      "cut-random-bytes": { type: "string", default: "0" },
+      seed: { type: "string", default: "1" },
       "keep-alive": { type: "string", default: "15s" },
       loop: { type: "boolean", default: false },
       "close-at-end": { type: "boolean", default: false },
@@ -182,6 +203,8 @@ export function parseReplayArgs(args: string[]): ReplayServerOptions {
     host: values.host,
     speed,
     cutEvery: parseCount(values["cut-every"], "cut-every"),
+    cutRandomBytes: parseCount(values["cut-random-bytes"], "cut-random-bytes"),
+    seed: values.seed,
     keepAliveMs: parseDuration(values["keep-alive"]),
     loop: values.loop,
     closeAtEnd: values["close-at-end"],
@@ -194,6 +217,9 @@ const USAGE = `Usage: deno run -A scripts/replay_server.ts [options]
   --port N           port (default 8788; 0 picks a free one)    --host H   (default 127.0.0.1)
   --speed N|max      N x real time by event time, or max (default) as fast as the reader takes it
   --cut-every N      close each connection after N events (default 0: never)
+  --cut-random-bytes MAX   close each connection after a random number of bytes in [1, MAX], drawn
+                     per connection from --seed: cuts land mid-event, mid-line (default 0: never)
+  --seed S           seed of the random cuts (default 1): same seed, same cuts
   --loop             start over after the last event     --close-at-end   close instead of idling at the end
   --keep-alive D     keep-alive comment interval when idle (default 15s)     --quiet   no progress lines
 Stream: GET /v2/stream/recentchange (or /), Last-Event-ID header or ?since=ISO|epoch-ms; GET /stats, /health`;

@@ -8,6 +8,7 @@ import {
   startReplayServer,
 } from "./replay_server.ts";
 import { readAllWithReconnects, readSse, type SseRead, within } from "./lib/sse_test_client.ts";
+import { createRng } from "./lib/prng.ts";
 
 const T = "eqiad.mediawiki.recentchange";
 const SSE_FILE = DEFAULT_FILES[2];
@@ -204,6 +205,25 @@ serverTest("--cut-every over the recording's timestamp ids loses no event across
   assert.deepEqual(distinct, recorded);
 });
 
+serverTest(
+  "--cut-random-bytes cuts each connection after a seeded number of bytes; a resuming client misses nothing",
+  async (dir) => ({ files: [await writeJsonl(dir, 50)], cutRandomBytes: 2_000, seed: "7" }),
+  async (server) => {
+    const budgets = createRng("7");
+    const raw = new Uint8Array(await (await fetch(server.streamUrl)).arrayBuffer());
+    assert.equal(raw.length, 1 + budgets.int(2_000), "the first connection gets the seed's first budget");
+    const events: { id?: string }[] = [];
+    for (let attempt = 0; events.length < 50 && attempt < 200; attempt++) {
+      const read = await readSse(server.streamUrl, { lastEventId: events.at(-1)?.id });
+      events.push(...read.events);
+    }
+    assert.deepEqual(offsets({ events }), Array.from({ length: 50 }, (_, i) => 100 + i));
+    const { total, cut } = server.stats().connections;
+    assert.ok(total > 5, `${total} connections`);
+    assert.ok(cut >= total - 1, `${cut} of ${total} connections were cut (the last may end the input)`);
+  },
+);
+
 serverTest("--speed N paces by event time", async (dir) => ({
   files: [await writeJsonl(dir, 10, 1000)],
   speed: 2,
@@ -294,6 +314,10 @@ Deno.test("command-line flags map onto server options", () => {
   assert.equal(options.host, "127.0.0.1");
   assert.equal(parseReplayArgs([]).speed, "max");
   assert.throws(() => parseReplayArgs(["--speed", "fast"]), /--speed/);
+  const cuts = parseReplayArgs(["--cut-random-bytes", "5000", "--seed", "9"]);
+  assert.deepEqual([cuts.cutRandomBytes, cuts.seed], [5000, "9"]);
+  assert.deepEqual([parseReplayArgs([]).cutRandomBytes, parseReplayArgs([]).seed], [0, "1"]);
+  assert.throws(() => parseReplayArgs(["--cut-random-bytes", "lots"]), /--cut-random-bytes/);
   assert.throws(() => parseReplayArgs(["--bogus"]));
 });
 

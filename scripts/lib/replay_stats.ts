@@ -8,7 +8,8 @@ export interface ReplayStats {
   frames: number;
   files: string[];
   eventsServed: number;
-  connections: { total: number; open: number };
+  /** Connections opened, open now, and closed by a cut (`--cut-every`, `--cut-random-bytes`). */
+  connections: { total: number; open: number; cut: number };
   /** Index of the next frame after the last one served (on any connection), and its id. */
   position: { next: number; lastId: string | null };
   startedAt: string;
@@ -20,6 +21,7 @@ export class ReplayCounters {
   eventsServed = 0;
   connectionsTotal = 0;
   connectionsOpen = 0;
+  connectionsCut = 0;
   next = 0;
   lastId: string | null = null;
   #startedMs: number;
@@ -43,7 +45,7 @@ export class ReplayCounters {
       frames: this.frames,
       files: this.files,
       eventsServed: this.eventsServed,
-      connections: { total: this.connectionsTotal, open: this.connectionsOpen },
+      connections: { total: this.connectionsTotal, open: this.connectionsOpen, cut: this.connectionsCut },
       position: { next: this.next, lastId: this.lastId },
       startedAt: new Date(this.#startedMs).toISOString(),
       uptimeSeconds: Math.round((nowMs - this.#startedMs) / 1000),

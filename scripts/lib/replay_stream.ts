@@ -1,7 +1,8 @@
 /**
  * One replay connection as a pull-based byte stream: frames are produced only when the
  * HTTP layer asks for more (backpressure), paced by event time unless the speed is `max`,
- * with keep-alive comments while idle and an optional cut after N events.
+ * with keep-alive comments while idle and optional cuts: after N events, or after a number of
+ * bytes (which may end the connection mid-frame, mid-line or mid-character, like a real cut).
  * @module
  */
 
@@ -20,6 +21,8 @@ export interface ReplayStreamOptions {
   speed: number | "max";
   /** Close after this many events on the connection (0: never). */
   cutEvery: number;
+  /** Close after exactly this many body bytes on the connection, `:ok` included (0: never). */
+  cutAfterBytes?: number;
   /** Start again from the first frame after the last one. */
   loop: boolean;
   /** Close at the end of the input instead of idling with keep-alives. */
@@ -45,6 +48,8 @@ export function createReplayStream(options: ReplayStreamOptions): ReplayStream {
   const abort = new AbortController();
   let next = options.startIndex;
   let servedHere = 0;
+  let bytesHere = 0;
+  const byteBudget = options.cutAfterBytes && options.cutAfterBytes > 0 ? options.cutAfterBytes : Infinity;
   let wallStart = performance.now();
   let paceBase = pace[next] ?? 0;
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
@@ -61,6 +66,14 @@ export function createReplayStream(options: ReplayStreamOptions): ReplayStream {
     }
     options.onClose(reason, servedHere, next);
   };
+  /** Enqueues what the byte budget allows and returns how many bytes that was. */
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    const part = bytes.subarray(0, Math.min(bytes.length, byteBudget - bytesHere));
+    if (part.length > 0) controller.enqueue(part);
+    bytesHere += part.length;
+    return part.length;
+  };
+  const spent = () => bytesHere >= byteBudget;
   const dueAt = (index: number) => speed === "max" ? 0 : wallStart + (pace[index] - paceBase) / speed;
 
   const pull = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
@@ -72,7 +85,8 @@ export function createReplayStream(options: ReplayStreamOptions): ReplayStream {
         paceBase = pace[0];
       } else if (options.closeAtEnd) return finish("end");
       else {
-        if (await sleep(options.keepAliveMs, abort.signal)) controller.enqueue(KEEP_ALIVE);
+        if (await sleep(options.keepAliveMs, abort.signal)) emit(controller, KEEP_ALIVE);
+        if (spent()) finish("cut");
         return;
       }
     }
@@ -80,36 +94,47 @@ export function createReplayStream(options: ReplayStreamOptions): ReplayStream {
     if (wait > 0) {
       const idle = wait > options.keepAliveMs;
       if (!await sleep(Math.min(wait, options.keepAliveMs), abort.signal)) return;
-      if (idle) return controller.enqueue(KEEP_ALIVE);
+      if (idle) {
+        emit(controller, KEEP_ALIVE);
+        return spent() ? finish("cut") : undefined;
+      }
     }
-    const { chunk, count } = takeBatch();
-    controller.enqueue(chunk);
-    options.onServed(count, next, frames[next - 1].id);
-    if (options.cutEvery > 0 && servedHere >= options.cutEvery) finish("cut");
+    const first = next;
+    const { chunk, ends } = takeBatch();
+    const sentBytes = emit(controller, chunk);
+    // Only frames whose last byte went out count as served; a frame cut short is served again on resume.
+    const served = ends.filter((end) => end <= sentBytes).length;
+    next = first + served;
+    servedHere -= ends.length - served;
+    if (served > 0) options.onServed(served, next, frames[next - 1].id);
+    if (spent() || (options.cutEvery > 0 && servedHere >= options.cutEvery)) finish("cut");
     else if (next >= frames.length && options.closeAtEnd && !options.loop) finish("end");
   };
 
   const takeBatch = () => {
     const parts: Uint8Array[] = [];
+    const ends: number[] = [];
     let size = 0;
     const now = performance.now();
     do {
       const bytes = encodeFrame(frames[next]);
       parts.push(bytes);
       size += bytes.length;
+      ends.push(size);
       next++;
       servedHere++;
     } while (
-      next < frames.length && size < CHUNK_BYTES && dueAt(next) <= now &&
+      next < frames.length && size < CHUNK_BYTES && size < byteBudget - bytesHere && dueAt(next) <= now &&
       !(options.cutEvery > 0 && servedHere >= options.cutEvery)
     );
-    return { chunk: concat(parts, size), count: parts.length };
+    return { chunk: concat(parts, size), ends };
   };
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controllerRef = controller;
-      controller.enqueue(encodeComment("ok"));
+      emit(controller, encodeComment("ok"));
+      if (spent()) finish("cut");
     },
     pull,
     cancel() {
