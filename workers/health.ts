@@ -25,7 +25,7 @@ export interface HealthInputs {
   /** Messages ever dead-lettered (pending or replayed). */
   deadLettered: number;
   /** Dead letters not replayed yet; when absent, every dead letter counts as pending. */
-  deadLetterPending?: number;
+  deadLettersToReplay?: number;
   gold?: Record<string, unknown>;
 }
 
@@ -45,16 +45,16 @@ export function buildHealth(inputs: HealthInputs) {
   const wanted = inputs.control.desired === "running";
   const failing = wanted && !inputs.ingestor.connected && inputs.ingestor.last_error !== null;
   const tableErrors = inputs.tables.filter((t) => t.last_error !== null);
-  const deadLetterPending = inputs.deadLetterPending ?? inputs.deadLettered;
+  const deadLettersToReplay = inputs.deadLettersToReplay ?? inputs.deadLettered;
   return {
-    status: failing ? "down" : tableErrors.length || deadLetterPending > 0 ? "degraded" : "ok",
+    status: failing ? "down" : tableErrors.length || deadLettersToReplay > 0 ? "degraded" : "ok",
     now: new Date(inputs.now).toISOString(),
     watermark: inputs.watermark === null ? null : new Date(inputs.watermark).toISOString(),
     events,
     reconciled: events.received - events.canary === events.bronze &&
       events.bronze === events.silver + events.quarantine + events.duplicate,
     dead_lettered: inputs.deadLettered,
-    dead_letter_pending: deadLetterPending,
+    dead_letters_to_replay: deadLettersToReplay,
     ingestor: { desired: inputs.control.desired, ...inputs.ingestor },
     queue: { messages_sent: inputs.ingestor.messages_sent, rows_pending_commit: pendingRows },
     tables: Object.fromEntries(inputs.tables.map((t) => [t.table, {

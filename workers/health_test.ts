@@ -34,29 +34,29 @@ const inputs = (dead: Partial<HealthInputs>): HealthInputs => ({
 
 describe("buildHealth dead-letter counts", () => {
   it("is ok without dead letters", () => {
-    expect(buildHealth(inputs({}))).toMatchObject({ status: "ok", dead_lettered: 0, dead_letter_pending: 0 });
+    expect(buildHealth(inputs({}))).toMatchObject({ status: "ok", dead_lettered: 0, dead_letters_to_replay: 0 });
   });
 
   it("is degraded while a dead letter waits for a replay", () => {
-    expect(buildHealth(inputs({ deadLettered: 3, deadLetterPending: 1 }))).toMatchObject({
+    expect(buildHealth(inputs({ deadLettered: 3, deadLettersToReplay: 1 }))).toMatchObject({
       status: "degraded",
       dead_lettered: 3,
-      dead_letter_pending: 1,
+      dead_letters_to_replay: 1,
     });
   });
 
   it("is ok again once every dead letter was replayed, still counting them all", () => {
-    expect(buildHealth(inputs({ deadLettered: 3, deadLetterPending: 0 }))).toMatchObject({
+    expect(buildHealth(inputs({ deadLettered: 3, deadLettersToReplay: 0 }))).toMatchObject({
       status: "ok",
       dead_lettered: 3,
-      dead_letter_pending: 0,
+      dead_letters_to_replay: 0,
     });
   });
 
   it("counts every dead letter as pending when only the total is known", () => {
     expect(buildHealth(inputs({ deadLettered: 2 }))).toMatchObject({
       status: "degraded",
-      dead_letter_pending: 2,
+      dead_letters_to_replay: 2,
     });
   });
 });

@@ -61,21 +61,25 @@ export async function watchIngest(env: Env): Promise<{ started: boolean }> {
   return { started: true };
 }
 
-/** Counts dead-lettered messages (objects under DEAD_LETTER_PREFIX). */
-export async function countDeadLetters(env: Env): Promise<number> {
-  let count = 0;
+/**
+ * Counts dead-lettered messages: every object under DEAD_LETTER_PREFIX (replayed ones are moved
+ * into its `replayed/` folder, so they still count) and those still waiting for a replay.
+ */
+export async function countDeadLetters(env: Env): Promise<{ total: number; toReplay: number }> {
+  let [total, toReplay] = [0, 0];
   let cursor: string | undefined;
   do {
     const page = await env.LAKE.list({ prefix: DEAD_LETTER_PREFIX, cursor });
-    count += page.objects.length;
+    total += page.objects.length;
+    toReplay += page.objects.filter((o) => !o.key.slice(DEAD_LETTER_PREFIX.length).includes("/")).length;
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
-  return count;
+  return { total, toReplay };
 }
 
 /** Collects every object's report into the `/api/health` shape. */
 export async function readHealth(env: Env) {
-  const [control, ingestor, tables, deadLettered, tracker] = await Promise.all([
+  const [control, ingestor, tables, deadLetters, tracker] = await Promise.all([
     controlClient(env.PIPELINE_CONTROL).get(),
     ingestorStub(env).status(),
     Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name))),
@@ -88,7 +92,8 @@ export async function readHealth(env: Env) {
     control,
     ingestor,
     tables,
-    deadLettered,
+    deadLettered: deadLetters.total,
+    deadLettersToReplay: deadLetters.toReplay,
     watermark,
     gold: {
       ...gold,
