@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
+import { Buffer } from "node:buffer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type HealthReport,
@@ -33,6 +34,13 @@ const SYNTH_ARGS = [
   ...["--events", "6000", "--start", STREAM_START, "--span", "90m", "--disorder", "60s"],
   ...["--late-share", "0.03", "--late-by", "20m", "--duplicates", "0.01", "--canaries", "0.005"],
   ...["--bad", "0.005", "--seed", "11"],
+];
+const BACKFILL = path.join(RUN_DIR, "backfill.jsonl");
+const COMBINED = path.join(RUN_DIR, "stream+backfill.jsonl");
+// 400 events no one has seen, dated inside windows that are final by then: all late.
+const BACKFILL_ARGS = [
+  ...["--events", "400", "--start", "2026-03-01T23:30:00Z", "--span", "30m", "--late-share", "0"],
+  ...["--duplicates", "0", "--canaries", "0", "--bad", "0", "--seed", "12", "--first-offset", "5000000"],
 ];
 const env = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` };
 
@@ -93,6 +101,11 @@ describe("late data: final gold rows before and after the correction equal the r
   let backfillOutput: string;
   let healthAfterBackfill: HealthReport;
   let kpisAfterBackfill: Record<string, unknown>[];
+  let combined: Recomputation;
+  let fileOutput: string;
+  let healthAfterFile: HealthReport;
+  let third: any;
+  let lakeFinal: Exported;
   const finalBefore = () => expected.goldOnTime.filter((w) => w.window_end <= expected.watermark!);
   const finalAll = () => expected.gold.filter((w) => w.window_end <= expected.watermark!);
 
@@ -156,6 +169,19 @@ describe("late data: final gold rows before and after the correction equal the r
     console.log(backfillOutput);
     healthAfterBackfill = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
     kpisAfterBackfill = await kpis();
+
+    const deno = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
+    run(deno, ["run", "-A", "scripts/synth.ts", "--out", BACKFILL, ...BACKFILL_ARGS], 120_000);
+    fs.writeFileSync(COMBINED, Buffer.concat([fs.readFileSync(STREAM), fs.readFileSync(BACKFILL)]));
+    combined = await recomputeStream(COMBINED);
+    fileOutput = run("npm", [
+      ...["run", "-s", "backfill", "--", "--file", BACKFILL],
+      ...["--api", stack.url, "--token", stack.token, "--quiet-seconds", "10"],
+    ], 300_000);
+    console.log(fileOutput);
+    healthAfterFile = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
+    third = await post(stack, "/api/admin/correction");
+    lakeFinal = await exportLake(stack, "lake-final");
   }, 900_000);
 
   afterAll(async () => {
@@ -243,5 +269,29 @@ describe("late data: final gold rows before and after the correction equal the r
     expect(backfillOutput).toMatch(/backfill: done/);
     expect(healthAfterBackfill.events).toEqual(health.events);
     expect(kpisAfterBackfill).toEqual(kpisAfter);
+  });
+  it("replays the file, then puts the ingestor back on its stream, counting every new event once", () => {
+    expect(fileOutput).toMatch(/backfill: replaying .*backfill\.jsonl/);
+    expect(fileOutput).toContain("backfill: ingestor back on");
+    expect(healthAfterFile.events).toEqual({
+      received: combined.lines,
+      canary: combined.canary,
+      bronze: combined.bronze,
+      silver: combined.silver,
+      quarantine: combined.quarantine,
+      duplicate: combined.duplicate,
+    });
+    const gold = healthAfterFile.gold as Record<string, number>;
+    expect(combined.lateEvents - expected.lateEvents).toBe(400);
+    expect(gold.uncorrected_late_events).toBe(400);
+  });
+
+  it("holds final rows over both streams after the correction, exactly", () => {
+    expect(third.gold.late_events).toBe(400);
+    const want = combined.gold.filter((w) => w.window_end <= combined.watermark!);
+    expect(diffByKey(lakeFinal.gold.rows, want, "window_start", GOLD_COLUMNS)).toEqual([]);
+    expect(lakeFinal.snapshots.filter((s) => s.commitId.startsWith("correction-")).length).toBe(2);
+    const check = runIcebergCheck(path.join(lakeFinal.dir, "wiki", "gold_wiki_kpis"));
+    expect([check.exitCode, check.errors]).toEqual([0, []]);
   });
 });
