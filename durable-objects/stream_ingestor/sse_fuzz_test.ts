@@ -11,7 +11,8 @@ import { createSseReader, parseSseId, type SseEndResult, type SseEvent } from ".
 import { readConnection, splitAt } from "../../test/core/core_flow.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a U+FEFF that starts a string is data, not a byte-order mark to strip.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const EOLS = ["\n", "\r", "\r\n"] as const;
 
 /** Every frame and comment of one read, plus what `end()` reported. */

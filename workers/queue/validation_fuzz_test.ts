@@ -16,7 +16,8 @@ import { CoreFlow, readConnection, splitAt, sseFrame } from "../../test/core/cor
 const T = Date.UTC(2026, 0, 1);
 const INT32 = 2 ** 31 - 1;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a U+FEFF that starts a string is data, not a byte-order mark to strip.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const PATHS = [
   "meta",
   "meta.id",
