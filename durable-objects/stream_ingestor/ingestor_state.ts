@@ -3,6 +3,7 @@
  * stream URL with `?since=`, and a sliding events/s meter. No runtime APIs here.
  */
 import { parseEventTime } from "../../workers/queue/silver_rules.ts";
+import { parseSseId } from "./sse.ts";
 
 /** What the ingestor persists (one row per key in its SQLite `kv` table). */
 export interface IngestorState {
@@ -150,4 +151,13 @@ export function shouldFlush(
 /** The R2 key an oversized event's text is spilled to (content-addressed, so a re-read rewrites the same key). */
 export function spillKey(digestHex: string): string {
   return `ingest-spill/${digestHex}.json`;
+}
+
+/**
+ * The resume id after reading frames with these SSE ids: the last well-formed one, else the
+ * previous. A malformed id would make the server restart (or refuse) instead of continuing.
+ */
+export function resumePointOf(ids: ReadonlyArray<string | null>, previous: string | null): string | null {
+  for (let i = ids.length - 1; i >= 0; i--) if (parseSseId(ids[i]).ok) return ids[i];
+  return previous;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectUrl, initialIngestorState, planStart } from "./ingestor_state.ts";
+import { connectUrl, initialIngestorState, planStart, resumePointOf } from "./ingestor_state.ts";
 
 const LIVE = "https://stream.example/v2/stream/recentchange";
 const FILE = "http://127.0.0.1:8788/v2/stream/recentchange";
@@ -34,5 +34,19 @@ describe("planStart", () => {
   it("ignores backfill without a since", () => {
     const state = { ...initialIngestorState(), url: LIVE, resumeId: "[live-9]" };
     expect(planStart(state, { url: LIVE, backfill: true }).resumeId).toBe("[live-9]");
+  });
+});
+
+describe("resumePointOf", () => {
+  const good = (offset: number) =>
+    `[{"topic":"eqiad.mediawiki.recentchange","partition":0,"offset":${offset}}]`;
+
+  it("resumes after the last well-formed id, skipping malformed and missing ones", () => {
+    expect(resumePointOf([good(1), good(2), "not json", null, "[]"], good(0))).toBe(good(2));
+  });
+
+  it("keeps the previous resume id when no frame had a usable id", () => {
+    expect(resumePointOf(["{oops", null], good(7))).toBe(good(7));
+    expect(resumePointOf([], null)).toBeNull();
   });
 });

@@ -23,6 +23,7 @@ import {
   type RateMeter,
   rateOf,
   recordRate,
+  resumePointOf,
   shouldFlush,
   spillKey,
   type StartRequest,
@@ -280,7 +281,7 @@ export class StreamIngestor extends DurableObject<Env> {
     }
     // Only now, with the batch accepted by the queue, do the resume point and the counts move.
     const state = this.#load();
-    const lastId = read.findLast((p) => p.event.sse_id !== null)?.event.sse_id ?? state.resumeId;
+    const lastId = resumePointOf(read.map((p) => p.event.sse_id), state.resumeId);
     const lastData = events.at(-1)?.data;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
