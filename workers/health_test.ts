@@ -34,7 +34,11 @@ const inputs = (dead: Partial<HealthInputs>): HealthInputs => ({
 
 describe("buildHealth dead-letter counts", () => {
   it("is ok without dead letters", () => {
-    expect(buildHealth(inputs({}))).toMatchObject({ status: "ok", dead_lettered: 0, dead_letters_to_replay: 0 });
+    expect(buildHealth(inputs({}))).toMatchObject({
+      status: "ok",
+      dead_lettered: 0,
+      dead_letters_to_replay: 0,
+    });
   });
 
   it("is degraded while a dead letter waits for a replay", () => {
