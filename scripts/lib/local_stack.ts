@@ -337,7 +337,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
 
     const health = async (): Promise<HealthReport> => {
-      const r = await fetchText(`${url}/api/health`);
+      // A pooled keep-alive socket may have been closed by wrangler while this process was busy
+      // (e.g. blocked in spawnSync): one retry on a fresh connection tells that from a dead server.
+      const r = await fetchText(`${url}/api/health`).catch(async (error) => {
+        if (!/other side closed|ECONNRESET|UND_ERR_SOCKET/.test(String(error?.cause ?? error))) throw error;
+        await sleep(200);
+        return await fetchText(`${url}/api/health`, { headers: { connection: "close" } });
+      });
       try {
         return JSON.parse(r.body) as HealthReport;
       } catch {

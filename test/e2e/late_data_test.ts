@@ -112,7 +112,9 @@ describe("late data: final gold rows before and after the correction equal the r
   const kpis = async () => {
     const from = new Date(expected.gold[0].window_start - 3_600_000).toISOString();
     const to = new Date(expected.gold.at(-1)!.window_end + 3_600_000).toISOString();
-    const res = await fetch(`${stack!.url}/api/kpis?from=${from}&to=${to}`);
+    const res = await fetch(`${stack!.url}/api/kpis?from=${from}&to=${to}`, {
+      headers: { connection: "close" },
+    });
     return ((await res.json()) as { windows: Record<string, unknown>[] }).windows;
   };
 
