@@ -79,9 +79,10 @@ async function exportLake(stack: LocalStack, name: string): Promise<Exported> {
 }
 
 async function post(stack: LocalStack, route: string): Promise<any> {
+  // `connection: close`: spawnSync blocks this process long enough for wrangler to drop pooled sockets.
   const res = await fetch(`${stack.url}${route}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${stack.token}` },
+    headers: { authorization: `Bearer ${stack.token}`, connection: "close" },
   });
   const body = await res.json();
   if (!res.ok) throw new Error(`POST ${route} → ${res.status} ${JSON.stringify(body)}`);
