@@ -10,10 +10,12 @@ import { resolve } from "node:path";
 import { REPO_ROOT, startLocalStack } from "./lib/local_stack.ts";
 
 const LIVE_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
+// Oldest capture first: in event-time order every recorded event is on time (a newer recording
+// first would make the older ones late events, visible in gold only after a correction).
 const RECORDINGS = [
-  "recentchange-2026-06-20.sse",
   "recentchange-2025-05-03.jsonl",
   "recentchange-2026-02-26.jsonl",
+  "recentchange-2026-06-20.sse",
 ].map((f) => resolve(REPO_ROOT, "../shared/data", f));
 
 const { values } = parseArgs({
