@@ -3,10 +3,8 @@
  * replayed at max speed through the whole local stack; the health counts, the exported Iceberg
  * tables and the KPI API must equal an independent DuckDB recomputation from the stream file.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type HealthReport,
@@ -17,6 +15,7 @@ import {
 } from "../../scripts/lib/local_stack.ts";
 import { LAKE_TABLES, readLakeTable, runIcebergCheck, type TableReadback } from "./lib/lake_readback.ts";
 import { type GoldWindow, type Recomputation, recomputeStream } from "./lib/recompute.ts";
+import { runCommand } from "./lib/run_command.ts";
 import { diffByKey, GOLD_COLUMNS, SILVER_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = path.join(
@@ -47,23 +46,6 @@ const SYNTH_ARGS = [
   "--seed",
   "7",
 ];
-const env = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` };
-
-function run(cmd: string, args: string[], timeoutMs: number): string {
-  const r = spawnSync(cmd, args, {
-    cwd: REPO_ROOT,
-    env,
-    encoding: "utf8",
-    timeout: timeoutMs,
-    maxBuffer: 64 << 20,
-  });
-  if (r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}\n${r.stdout}`.slice(-4000),
-    );
-  }
-  return r.stderr + r.stdout;
-}
 
 /** `meta.id` of an event's JSON text when it is a string, else null. */
 function metaIdOf(text: string): string | null {
@@ -110,7 +92,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
 
   beforeAll(async () => {
     fs.mkdirSync(RUN_DIR, { recursive: true });
-    run(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
+    runCommand(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
       "run",
       "-A",
       "scripts/synth.ts",
@@ -165,7 +147,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
 
     const exportStart = Date.now();
     try {
-      run(
+      runCommand(
         "npm",
         ["run", "-s", "export-lake", "--", "--out", LAKE, "--persist-to", stack.persistDir],
         300_000,

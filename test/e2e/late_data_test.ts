@@ -6,10 +6,8 @@
  * the correction must be one overwrite commit and idempotent, and a backfill of the same stream
  * must change nothing.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import process from "node:process";
 import { Buffer } from "node:buffer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -20,6 +18,7 @@ import {
 } from "../../scripts/lib/local_stack.ts";
 import { LAKE_TABLES, readLakeTable, runIcebergCheck, type TableReadback } from "./lib/lake_readback.ts";
 import { type GoldWindow, type Recomputation, recomputeStream } from "./lib/recompute.ts";
+import { runCommand } from "./lib/run_command.ts";
 import { diffByKey, GOLD_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = path.join(
@@ -42,23 +41,6 @@ const BACKFILL_ARGS = [
   ...["--events", "400", "--start", "2026-03-01T23:30:00Z", "--span", "30m", "--late-share", "0"],
   ...["--duplicates", "0", "--canaries", "0", "--bad", "0", "--seed", "12", "--first-offset", "5000000"],
 ];
-const env = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}:${process.env.PATH}` };
-
-function run(cmd: string, args: string[], timeoutMs: number): string {
-  const r = spawnSync(cmd, args, {
-    cwd: REPO_ROOT,
-    env,
-    encoding: "utf8",
-    timeout: timeoutMs,
-    maxBuffer: 64 << 20,
-  });
-  if (r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}\n${r.stdout}`.slice(-4000),
-    );
-  }
-  return r.stderr + r.stdout;
-}
 
 interface Exported {
   gold: TableReadback;
@@ -68,7 +50,11 @@ interface Exported {
 
 async function exportLake(stack: LocalStack, name: string): Promise<Exported> {
   const dir = path.join(RUN_DIR, name);
-  run("npm", ["run", "-s", "export-lake", "--", "--out", dir, "--persist-to", stack.persistDir], 300_000);
+  runCommand(
+    "npm",
+    ["run", "-s", "export-lake", "--", "--out", dir, "--persist-to", stack.persistDir],
+    300_000,
+  );
   const gold = await readLakeTable(dir, "gold_wiki_kpis");
   const metadata = JSON.parse(fs.readFileSync(gold.metadataFile, "utf8"));
   const snapshots = (metadata.snapshots ?? []).map((s: { summary: Record<string, string> }) => ({
@@ -121,7 +107,7 @@ describe("late data: final gold rows before and after the correction equal the r
 
   beforeAll(async () => {
     fs.mkdirSync(RUN_DIR, { recursive: true });
-    run(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
+    runCommand(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
       "run",
       "-A",
       "scripts/synth.ts",
@@ -155,7 +141,7 @@ describe("late data: final gold rows before and after the correction equal the r
     kpisAfter = await kpis();
     after = await exportLake(stack, "lake-after");
 
-    backfillOutput = run("npm", [
+    backfillOutput = runCommand("npm", [
       "run",
       "-s",
       "backfill",
@@ -174,10 +160,10 @@ describe("late data: final gold rows before and after the correction equal the r
     kpisAfterBackfill = await kpis();
 
     const deno = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
-    run(deno, ["run", "-A", "scripts/synth.ts", "--out", BACKFILL, ...BACKFILL_ARGS], 120_000);
+    runCommand(deno, ["run", "-A", "scripts/synth.ts", "--out", BACKFILL, ...BACKFILL_ARGS], 120_000);
     fs.writeFileSync(COMBINED, Buffer.concat([fs.readFileSync(STREAM), fs.readFileSync(BACKFILL)]));
     combined = await recomputeStream(COMBINED);
-    fileOutput = run("npm", [
+    fileOutput = runCommand("npm", [
       ...["run", "-s", "backfill", "--", "--file", BACKFILL],
       ...["--api", stack.url, "--token", stack.token, "--quiet-seconds", "10"],
     ], 300_000);
