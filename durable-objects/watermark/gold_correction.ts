@@ -8,14 +8,11 @@
  */
 import type { GoldRow } from "../../r2/tables/rows.ts";
 import { GOLD } from "../../r2/tables/schemas.ts";
-import { dayOf } from "../../r2/iceberg/partition.ts";
-import { stableId } from "../table_committer/committer_core.ts";
+import { dayRange, planGoldCorrection } from "./correction_plan.ts";
 import { windowName } from "../gold_window/kpi.ts";
 import { writeDataFiles } from "../../workers/lake_writer.ts";
 import { committerStub } from "../../workers/pipeline.ts";
 import type { TrackerTables } from "./tracker_tables_binding.ts";
-
-const DAY_MS = 86_400_000;
 
 /** What the gold step did. */
 export interface GoldCorrectionReport {
@@ -46,18 +43,10 @@ export async function correctGold(env: Env, tables: TrackerTables): Promise<Gold
   for (const w of late) {
     corrected.set(w.start, (await env.GOLD_WINDOW.getByName(windowName(w.start)).snapshot(w.start)).row);
   }
-  const days = [...new Set(late.map((w) => dayOf(w.start)))].sort((a, b) => a - b);
-  const rows: GoldRow[] = [];
-  const expectedRows: Record<number, number> = {};
-  for (const day of days) {
-    const final = tables.finalWindows(day * DAY_MS, (day + 1) * DAY_MS);
-    expectedRows[day] = final.filter((w) => w.row !== null).length;
-    for (const w of final) {
-      const row = corrected.has(w.start) ? corrected.get(w.start) : w.row;
-      if (row) rows.push(row);
-    }
-  }
-  const commitId = `correction-${stableId(["gold-correction", JSON.stringify(rows), ...days.map(String)])}`;
+  const { days, rows, expectedRows, commitId } = planGoldCorrection(corrected, (day) => {
+    const { from, to } = dayRange(day);
+    return tables.finalWindows(from, to);
+  });
   const files = await writeDataFiles(env, GOLD, rows, `${commitId}.parquet`);
   const committer = committerStub(env, GOLD.name);
   const result = await committer.replacePartitions({ table: GOLD.name, commitId, days, files, expectedRows });
@@ -71,7 +60,7 @@ export async function correctGold(env: Env, tables: TrackerTables): Promise<Gold
   return {
     windows: late.map((w) => windowName(w.start)),
     late_events: late.reduce((n, w) => n + w.late, 0),
-    days: days.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)),
+    days: days.map((d) => new Date(dayRange(d).from).toISOString().slice(0, 10)),
     commit: result.kind === "noop" ? "none" : result.kind,
     snapshot_id: status.snapshot_id,
     rows_written: rows.length,
