@@ -57,11 +57,11 @@ async function mergeBronze(env: Env, options: CorrectionOptions): Promise<Correc
   });
   const recent = (await table.liveFiles()).filter((f) => latestIngestion(f) >= since);
   const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
-  const todo = await tracker.unverifiedFiles(recent.map((f) => f.path));
-  const batch = recent.filter((f) => todo.includes(f.path)).slice(0, options.maxFiles);
+  const todo = new Set(await tracker.unverifiedFiles(recent.map((f) => f.path)));
+  const batch = recent.filter((f) => todo.has(f.path)).slice(0, options.maxFiles);
   const report = {
     files_read: 0,
-    files_remaining: todo.length - batch.length,
+    files_remaining: todo.size - batch.length,
     events_read: 0,
     merged_into_silver: 0,
   };

@@ -13,17 +13,17 @@ import {
   REPO_ROOT,
   startLocalStack,
 } from "../../scripts/lib/local_stack.ts";
-import { LAKE_TABLES, readLakeTable, runIcebergCheck, type TableReadback } from "./lib/lake_readback.ts";
-import { type GoldWindow, type Recomputation, recomputeStream } from "./lib/recompute.ts";
-import { runCommand } from "./lib/run_command.ts";
+import { icebergCheckFailures, LAKE_TABLES, readLakeTable, type TableReadback } from "./lib/lake_readback.ts";
+import {
+  expectedHealthEvents,
+  type GoldWindow,
+  type Recomputation,
+  recomputeStream,
+} from "./lib/recompute.ts";
+import { createRunDir, exportLake, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS, SILVER_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
-const RUN_DIR = path.join(
-  REPO_ROOT,
-  "test-output",
-  "e2e",
-  `ingest-${new Date().toISOString().replace(/[:.]/g, "-")}`,
-);
+const RUN_DIR = createRunDir("ingest");
 const STREAM = path.join(RUN_DIR, "stream.jsonl");
 const LAKE = path.join(RUN_DIR, "lake");
 const SYNTH_ARGS = [
@@ -91,15 +91,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
   };
 
   beforeAll(async () => {
-    fs.mkdirSync(RUN_DIR, { recursive: true });
-    runCommand(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), [
-      "run",
-      "-A",
-      "scripts/synth.ts",
-      "--out",
-      STREAM,
-      ...SYNTH_ARGS,
-    ], 120_000);
+    synthStream(STREAM, SYNTH_ARGS);
     expected = await recomputeStream(STREAM);
     const {
       silverIds: _i,
@@ -147,11 +139,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
 
     const exportStart = Date.now();
     try {
-      runCommand(
-        "npm",
-        ["run", "-s", "export-lake", "--", "--out", LAKE, "--persist-to", stack.persistDir],
-        300_000,
-      );
+      exportLake(stack.persistDir, LAKE);
       for (const name of LAKE_TABLES) tables.set(name, await readLakeTable(LAKE, name));
     } catch (error) {
       lakeError = error as Error;
@@ -165,25 +153,11 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
 
   it("recomputes the same counts as the synth script's own tally (test generator sanity check)", () => {
     const manifest = JSON.parse(fs.readFileSync(`${STREAM}.manifest.json`, "utf8"));
-    expect(manifest.expected_health).toEqual({
-      received: expected.lines,
-      canary: expected.canary,
-      bronze: expected.bronze,
-      silver: expected.silver,
-      quarantine: expected.quarantine,
-      duplicate: expected.duplicate,
-    });
+    expect(manifest.expected_health).toEqual(expectedHealthEvents(expected));
   });
 
   it("reconciles the health counts to the recomputation", () => {
-    expect(health.events).toEqual({
-      received: expected.lines,
-      canary: expected.canary,
-      bronze: expected.bronze,
-      silver: expected.silver,
-      quarantine: expected.quarantine,
-      duplicate: expected.duplicate,
-    });
+    expect(health.events).toEqual(expectedHealthEvents(expected));
     expect(expected.conflictingDuplicates).toBe(0);
   });
 
@@ -193,12 +167,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
 
   it("passes iceberg-check over every snapshot of all four tables", () => {
     if (lakeError) throw lakeError;
-    const failures = LAKE_TABLES.map((t) => ({ table: t, r: runIcebergCheck(path.join(LAKE, "wiki", t)) }))
-      .filter(({ r }) => r.exitCode !== 0)
-      .map(({ table, r }) =>
-        `${table}: exit ${r.exitCode}\n  ${[...r.errors, r.stderr.trim()].join("\n  ")}`
-      );
-    expect(failures.join("\n")).toBe("");
+    expect(icebergCheckFailures(LAKE).join("\n")).toBe("");
   });
 
   it("writes Parquet field ids equal to the Iceberg schema's in every table", () => {

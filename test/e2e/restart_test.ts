@@ -4,26 +4,15 @@
  * SIGKILL three times during a paced replay and restarted on the same persisted state; after
  * the replay the health counts and the silver ids equal an independent DuckDB recomputation.
  */
-import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type HealthReport,
-  type LocalStack,
-  REPO_ROOT,
-  startLocalStack,
-} from "../../scripts/lib/local_stack.ts";
-import { type Recomputation, recomputeStream } from "./lib/recompute.ts";
-import { LAKE_TABLES, readLakeTable, runIcebergCheck } from "./lib/lake_readback.ts";
+import { type HealthReport, type LocalStack, startLocalStack } from "../../scripts/lib/local_stack.ts";
+import { expectedHealthEvents, type Recomputation, recomputeStream } from "./lib/recompute.ts";
+import { icebergCheckFailures, readLakeTable } from "./lib/lake_readback.ts";
+import { createRunDir, exportLake, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS } from "./lib/compare.ts";
 
-const RUN_DIR = path.join(
-  REPO_ROOT,
-  "test-output",
-  "e2e",
-  `restart-${new Date().toISOString().replace(/[:.]/g, "-")}`,
-);
+const RUN_DIR = createRunDir("restart");
 const STREAM = path.join(RUN_DIR, "stream.jsonl");
 const STATE = path.join(RUN_DIR, "state");
 const KILLS = 3;
@@ -40,24 +29,7 @@ describe("killing the local runtime three times during a replay", () => {
   let stack: LocalStack | undefined;
 
   beforeAll(async () => {
-    fs.mkdirSync(RUN_DIR, { recursive: true });
-    const synth = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/deno"), [
-      "run",
-      "-A",
-      "scripts/synth.ts",
-      "--out",
-      STREAM,
-      "--events",
-      "5000",
-      "--span",
-      "1h",
-      "--late-share",
-      "0",
-      "--seed",
-      "11",
-      "--quiet",
-    ], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 });
-    if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+    synthStream(STREAM, ["--events", "5000", "--span", "1h", "--late-share", "0", "--seed", "11", "--quiet"]);
     expected = await recomputeStream(STREAM);
     const start = () =>
       startLocalStack({
@@ -92,21 +64,7 @@ describe("killing the local runtime three times during a replay", () => {
     correctionReport = await correction.json();
     console.log(`restart: correction ${correction.status} ${JSON.stringify(correctionReport)}`);
     lake = path.join(RUN_DIR, "lake");
-    const exported = spawnSync("npm", [
-      "run",
-      "-s",
-      "export-lake",
-      "--",
-      "--out",
-      lake,
-      "--persist-to",
-      STATE,
-    ], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    if (exported.status !== 0) throw new Error(`export-lake failed: ${exported.stderr}`);
+    exportLake(STATE, lake);
     silverIds = (await readLakeTable(lake, "silver_wiki_events")).rows.map((r) => String(r.event_id));
     bronzeRaw = (await readLakeTable(lake, "bronze_wiki_events")).rows.map((r) => String(r.raw_json)).sort();
     goldRows = (await readLakeTable(lake, "gold_wiki_kpis")).rows;
@@ -125,14 +83,7 @@ describe("killing the local runtime three times during a replay", () => {
   });
 
   it("ends with health counts equal to the recomputation", () => {
-    expect(health.events).toEqual({
-      received: expected.lines,
-      canary: expected.canary,
-      bronze: expected.bronze,
-      silver: expected.silver,
-      quarantine: expected.quarantine,
-      duplicate: expected.duplicate,
-    });
+    expect(health.events).toEqual(expectedHealthEvents(expected));
   });
 
   it("holds each distinct valid event exactly once in silver", () => {
@@ -164,10 +115,6 @@ describe("killing the local runtime three times during a replay", () => {
   });
 
   it("leaves all four tables valid for iceberg-check over every snapshot", () => {
-    const failures = LAKE_TABLES.map((t) => ({ t, r: runIcebergCheck(path.join(lake, "wiki", t)) }))
-      .filter(({ r }) => r.exitCode !== 0).map(({ t, r }) =>
-        `${t}: ${[...r.errors, r.stderr.trim()].join("; ")}`
-      );
-    expect(failures).toEqual([]);
+    expect(icebergCheckFailures(lake)).toEqual([]);
   });
 });

@@ -135,6 +135,13 @@ const sq = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const dq = (s: string) => `"${s.replaceAll('"', '""')}"`;
 const plain = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
 
+/** iceberg-check over every snapshot of each table of the exported lake `lakeDir`: one line per failing table. */
+export function icebergCheckFailures(lakeDir: string, tables: readonly string[] = LAKE_TABLES): string[] {
+  return tables.map((table) => ({ table, r: runIcebergCheck(path.join(lakeDir, "wiki", table)) }))
+    .filter(({ r }) => r.exitCode !== 0)
+    .map(({ table, r }) => `${table}: exit ${r.exitCode}\n  ${[...r.errors, r.stderr.trim()].join("\n  ")}`);
+}
+
 /** Reads table `table` of the lake exported to `lakeDir` with icebird and DuckDB. */
 export async function readLakeTable(lakeDir: string, table: string): Promise<TableReadback> {
   const tableDir = path.join(lakeDir, "wiki", table);

@@ -264,6 +264,18 @@ export async function recomputeStream(path: string): Promise<Recomputation> {
   }
 }
 
+/** The `/api/health` `events` counts the pipeline must report after reading the stream once. */
+export function expectedHealthEvents(r: Recomputation) {
+  return {
+    received: r.lines,
+    canary: r.canary,
+    bronze: r.bronze,
+    silver: r.silver,
+    quarantine: r.quarantine,
+    duplicate: r.duplicate,
+  };
+}
+
 /**
  * The windows that must be final for a given watermark: those whose end the watermark has
  * reached (`window_end ≤ watermark`). A window ending exactly at the watermark is an edge
