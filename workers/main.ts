@@ -14,6 +14,8 @@ export { TableCommitter } from "../durable-objects/table_committer/table_committ
 export { GoldWindow } from "../durable-objects/gold_window/gold_window_object.ts";
 export { WatermarkTracker } from "../durable-objects/watermark/watermark_tracker_object.ts";
 export { PipelineControl } from "../durable-objects/pipeline_control/pipeline_control_object.ts";
+export { EventsRollup } from "../durable-objects/events_rollup/events_rollup_object.ts";
+export { LiveHub } from "../durable-objects/live_hub/live_hub_object.ts";
 
 initParquet(wasm);
 

@@ -5,12 +5,14 @@ import { tablesRoutes } from "./tables_routes.ts";
 import { kpisRoutes } from "./kpis_routes.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
+import { eventsRoutes } from "./events_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
   .get("/api/health", async (c) => c.json(await readHealth(c.env)))
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)
+  .route("/api/events", eventsRoutes)
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin", adminRoutes);
 

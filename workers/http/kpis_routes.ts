@@ -31,7 +31,7 @@ export const kpisRoutes = new Hono<{ Bindings: Env }>()
   });
 
 /** Final windows come from the tracker's committed rows; open ones live from their GoldWindow. */
-async function render(env: Env, entries: WindowEntry[]): Promise<WindowJson[]> {
+export async function render(env: Env, entries: WindowEntry[]): Promise<WindowJson[]> {
   const windows = await Promise.all(entries.map(async (entry) => {
     if (entry.state === "final") return entry.row ? windowJson(entry.row, true, entry.late) : null;
     const snapshot = await env.GOLD_WINDOW.getByName(windowName(entry.start)).snapshot(entry.start);

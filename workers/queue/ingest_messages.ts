@@ -14,6 +14,8 @@ import {
 } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { writeAndStage } from "../lake_writer.ts";
 import { committerStub } from "../pipeline.ts";
+import { feedEventsRollup } from "../events_feed_binding.ts";
+import { notifyLive } from "../live_feed_binding.ts";
 
 /** Counts of one batch. */
 export interface IngestReport {
@@ -94,5 +96,8 @@ export async function admitToGold(
     rows: o.rows.map((r) => ({ ...toGoldInput(r), event_time: r.event_time })),
   }));
   if (!admissions.length) return { windows: 0, late: 0 };
-  return await env.WATERMARK.getByName(WATERMARK_NAME).admit(admissions);
+  await feedEventsRollup(env, owners); // drill-down rollups (idempotent per owner)
+  const report = await env.WATERMARK.getByName(WATERMARK_NAME).admit(admissions);
+  notifyLive(env, owners.flatMap((o) => o.rows)); // fire-and-forget
+  return report;
 }

@@ -1,0 +1,131 @@
+/**
+ * `GET /api/events/{timeseries,breakdown,top-pages,recent}` (DESIGN.md §6): silver drill-downs
+ * served by the EventsRollup of each UTC day the range touches.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import {
+  BreakdownQuery,
+  BreakdownResponse,
+  BUCKET_MS,
+  type FiltersT,
+  RecentQuery,
+  RecentResponse,
+  resolveRange,
+  TimeseriesQuery,
+  TimeseriesResponse,
+  TopPagesQuery,
+  TopPagesResponse,
+} from "./api_schemas.ts";
+import { BAD_REQUEST, openApiRoutes } from "./openapi_routes.ts";
+import {
+  daysOf,
+  fillBuckets,
+  mergeCounts,
+  mergePages,
+  mergeRecent,
+  pageUrl,
+  type RollupRange,
+} from "../../durable-objects/events_rollup/rollup_query.ts";
+import { silverEventJson } from "./silver_json.ts";
+import { HTTPException } from "hono/http-exception";
+
+const ok = <T>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...BAD_REQUEST,
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The range, filters and echo of a validated query. */
+function scope(q: { from?: string; to?: string } & FiltersT) {
+  const range = resolveRange(q.from, q.to, Date.now());
+  if (!range.ok) throw new HTTPException(400, { message: range.message });
+  const filters: FiltersT = {};
+  if (q.wiki !== undefined) filters.wiki = q.wiki;
+  if (q.user_type !== undefined) filters.user_type = q.user_type;
+  if (q.edit_size !== undefined) filters.edit_size = q.edit_size;
+  if (q.change_type !== undefined) filters.change_type = q.change_type;
+  const rollup: RollupRange = { from: range.from, to: range.to, filters };
+  return { rollup, echo: { from: iso(range.from), to: iso(range.to), filters } };
+}
+
+function rollups(env: Env, r: RollupRange) {
+  return daysOf(r.from, r.to).map((day) => env.EVENTS_ROLLUP.getByName(day));
+}
+
+export const eventsRoutes = openApiRoutes()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/timeseries",
+      summary: "Silver events per time bucket (zeros included)",
+      request: { query: TimeseriesQuery },
+      responses: ok(TimeseriesResponse, "One point per bucket of the range, ordered by t"),
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { rollup, echo } = scope(q);
+      const bucketMs = BUCKET_MS[q.bucket];
+      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.timeseries(rollup, bucketMs)));
+      const points = fillBuckets(rollup.from, rollup.to, bucketMs, parts.flat()).map((p) => ({
+        ...p,
+        t: iso(p.t),
+      }));
+      return c.json({ ...echo, bucket: q.bucket, points }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/breakdown",
+      summary: "Silver events per user_type, edit_size, change_type or wiki",
+      request: { query: BreakdownQuery },
+      responses: ok(BreakdownResponse, "Rows ordered by events desc, then key asc"),
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { rollup, echo } = scope(q);
+      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.breakdown(rollup, q.by)));
+      return c.json({ ...echo, by: q.by, rows: mergeCounts(parts, q.limit) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/top-pages",
+      summary: "Most edited pages",
+      request: { query: TopPagesQuery },
+      responses: ok(TopPagesResponse, "Rows ordered by edits desc, wiki asc, page_title asc"),
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { rollup, echo } = scope(q);
+      const stubs = rollups(c.env, rollup);
+      // One day: the object limits; several: every page of each day, merged exactly.
+      const parts = await Promise.all(
+        stubs.map((s) => s.topPages(rollup, stubs.length === 1 ? q.limit : null)),
+      );
+      const rows = mergePages(parts, q.limit).map((p) => ({
+        wiki: p.wiki,
+        page_title: p.page_title,
+        edits: p.edits,
+        url: pageUrl(p.server_name, p.wiki, p.page_title),
+      }));
+      return c.json({ ...echo, rows }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/recent",
+      summary: "Newest silver events",
+      request: { query: RecentQuery },
+      responses: ok(RecentResponse, "Newest event_time first, ties by event_id asc"),
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { rollup, echo } = scope(q);
+      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.recent(rollup, q.limit)));
+      return c.json({ ...echo, events: mergeRecent(parts, q.limit).map(silverEventJson) }, 200);
+    },
+  );
