@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
+import { execFileSync } from "node:child_process";
 
 // itty-durable ships ESM in `.js` files with extensionless imports, in a package without
 // "type": "module"; wrangler's esbuild bundles it fine, the workerd module runner does not.
@@ -22,6 +23,9 @@ buildSync({
   logLevel: "error",
 });
 
+// wrangler.toml's [assets] directory must exist for the workerd and e2e projects: build the pages.
+execFileSync(process.execPath, ["scripts/build_pages.ts"], { stdio: "ignore" });
+
 const SHELL_TESTS = [
   "**/*_object_test.ts",
   "**/*_binding_test.ts",
@@ -37,7 +41,7 @@ export default defineConfig({
         test: {
           name: "core",
           environment: "node",
-          include: ["{workers,durable-objects,r2,test/core}/**/*_test.ts"],
+          include: ["{workers,durable-objects,r2,dashboards,test/core}/**/*_test.ts"],
           exclude: [...IGNORE, ...SHELL_TESTS, "test/e2e/**"],
           testTimeout: 60_000,
         },
@@ -52,7 +56,7 @@ export default defineConfig({
         ],
         test: {
           name: "workerd",
-          globalSetup: ["test/workerd/global_setup.ts"],
+          globalSetup: ["test/workerd/global_setup.ts", "test/workerd/drilldown_setup.ts"],
           include: [
             ...SHELL_TESTS.map((g) => `{workers,durable-objects,r2}/${g}`),
             "test/workerd/**/*_test.ts",
