@@ -86,13 +86,13 @@ function drawRecent(events: SilverEventT[]): void {
         h("td", {}, r.wiki),
         h(
           "td",
-          {},
+          { class: "title" },
           r.url ? h("a", { href: r.url, rel: "noopener noreferrer", target: "_blank" }, r.title) : r.title,
         ),
         h("td", { class: "user" }, r.user),
         h("td", {}, r.userType),
         h("td", { class: `num ${r.bytes < 0 ? "neg" : "pos"}`, "data-value": r.bytes }, r.bytesText),
-        h("td", { class: "comment" }, r.comment),
+        h("td", { class: "comment", title: r.comment }, r.comment),
       )
     ),
   );

@@ -58,6 +58,7 @@ export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
     width,
     height: width < 500 ? 200 : 240,
     cursor: { drag: { x: false, y: false } },
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     legend: { live: !prefersReducedMotion() },
     scales: { x: { time: true }, pct: { range: [0, 100] } },
     axes: [
