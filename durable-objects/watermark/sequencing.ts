@@ -64,19 +64,23 @@ export function arrive(state: SequenceState, tag: SequenceTag): Arrival {
   checkSeq(tag.seq);
   if (!sameEpoch(state, tag)) return { kind: "passed" };
   if (tag.seq < state.next) return { kind: "passed" };
-  if (tag.seq > state.next) return state.waiting.has(tag.seq) ? { kind: "duplicate" } : { kind: "hold" };
+  const waiting = state.waiting.get(tag.seq);
+  if (waiting === "released") return { kind: "passed" }; // a replayed dead letter: judged now
+  if (tag.seq > state.next) return waiting === "held" ? { kind: "duplicate" } : { kind: "hold" };
   return { kind: "in_order", drain: drainFrom(state.waiting, tag.seq + 1) };
 }
 
 /**
  * Releases number `seq` (its message was dead-lettered). Returns the drain when it was the
- * next expected number, `null` when it is only recorded (above `next`) or already passed.
+ * next expected number, "record" when it lies above `next`, "passed" when it was passed or is
+ * held (a message the tracker holds needs no release).
  */
 export function release(state: SequenceState, seq: number): { kind: "advance"; drain: Drained } | {
   kind: "record";
 } | { kind: "passed" } {
   checkSeq(seq);
-  if (seq < state.next) return { kind: "passed" };
+  // Passed already, or its rows are held (the tracker has them: they are admitted in order).
+  if (seq < state.next || state.waiting.has(seq)) return { kind: "passed" };
   if (seq > state.next) return { kind: "record" };
   return { kind: "advance", drain: drainFrom(state.waiting, seq + 1) };
 }
@@ -106,6 +110,20 @@ export function gapBoundMs(value: string | undefined): number {
   const seconds = Number(value ?? "900");
   if (!Number.isFinite(seconds) || seconds < 1 || seconds > 7 * 86_400) return 900_000;
   return Math.round(seconds * 1000);
+}
+
+/** The health reasons of the admission: a gap older than the bound holds messages back. */
+export function admissionReasons(
+  report: { next_seq: number; held: number; oldest_held_at: number | null },
+  now: number,
+  maxMs: number,
+): string[] {
+  if (!gapTooOld(report.oldest_held_at, now, maxMs)) return [];
+  return [
+    `admission gap: message ${report.next_seq} has been missing for over ${
+      Math.round(maxMs / 1000)
+    } s; ${report.held} newer message(s) are held (the watermark waits; a dead letter releases it)`,
+  ];
 }
 
 function checkSeq(seq: number): void {

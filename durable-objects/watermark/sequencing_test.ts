@@ -79,6 +79,14 @@ describe("ordered admission", () => {
     expect(state.next).toBe(3);
   });
 
+  it("a released number above next, replayed before the drain reaches it, is judged as passed", () => {
+    const { admitted, passed } = simulate(["r2", 2, 0]);
+    expect(passed).toEqual([2]);
+    expect(admitted).toEqual([0]);
+    const held: SequenceState = { epoch: "e1", next: 0, waiting: new Map([[2, "held"]]) };
+    expect(release(held, 2).kind).toBe("passed");
+  });
+
   it("a second delivery of a held number is a duplicate; a message of another epoch is passed", () => {
     const state: SequenceState = { epoch: "e1", next: 0, waiting: new Map([[3, "held"]]) };
     expect(arrive(state, { epoch: "e1", seq: 3 }).kind).toBe("duplicate");
