@@ -27,6 +27,10 @@ export interface HealthInputs {
   /** Dead letters not replayed yet; when absent, every dead letter counts as pending. */
   deadLettersToReplay?: number;
   gold?: Record<string, unknown>;
+  /** Ordered admission's report (next number, held, released). */
+  admission?: Record<string, unknown>;
+  /** Why the status is not "ok" (each reason degrades it). */
+  reasons?: string[];
 }
 
 /** Builds the health report; `status` is "down" when ingestion is wanted but failing, "degraded" on errors. */
@@ -46,8 +50,14 @@ export function buildHealth(inputs: HealthInputs) {
   const failing = wanted && !inputs.ingestor.connected && inputs.ingestor.last_error !== null;
   const tableErrors = inputs.tables.filter((t) => t.last_error !== null);
   const deadLettersToReplay = inputs.deadLettersToReplay ?? inputs.deadLettered;
+  const reasons = inputs.reasons ?? [];
   return {
-    status: failing ? "down" : tableErrors.length || deadLettersToReplay > 0 ? "degraded" : "ok",
+    status: failing
+      ? "down"
+      : tableErrors.length || deadLettersToReplay > 0 || reasons.length
+      ? "degraded"
+      : "ok",
+    reasons,
     now: new Date(inputs.now).toISOString(),
     watermark: inputs.watermark === null ? null : new Date(inputs.watermark).toISOString(),
     events,
@@ -67,5 +77,6 @@ export function buildHealth(inputs: HealthInputs) {
       last_error: t.last_error,
     }])),
     ...(inputs.gold ? { gold: inputs.gold } : {}),
+    ...(inputs.admission ? { admission: inputs.admission } : {}),
   };
 }

@@ -20,6 +20,7 @@ const ingestor: IngestorStatus = {
   reconnects: 0,
   last_error: null,
   last_connected_at: null,
+  sequence: { epoch: null, next_seq: 0 },
 };
 
 const inputs = (dead: Partial<HealthInputs>): HealthInputs => ({
@@ -62,5 +63,16 @@ describe("buildHealth dead-letter counts", () => {
       status: "degraded",
       dead_letters_to_replay: 2,
     });
+  });
+});
+
+describe("buildHealth reasons", () => {
+  it("is degraded with the admission gap's reason and shows the admission report", () => {
+    const report = buildHealth(
+      inputs({ reasons: ["admission gap: message 4 …"], admission: { next_seq: 4 } }),
+    );
+    expect(report).toMatchObject({ status: "degraded", reasons: ["admission gap: message 4 …"] });
+    expect(report.admission).toEqual({ next_seq: 4 });
+    expect(buildHealth(inputs({})).reasons).toEqual([]);
   });
 });

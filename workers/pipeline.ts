@@ -9,6 +9,7 @@ import { controlClient } from "../durable-objects/pipeline_control/control_clien
 import { TABLES } from "../r2/tables/schemas.ts";
 import { buildHealth } from "./health.ts";
 import { shouldAutoStart } from "../durable-objects/pipeline_control/control.ts";
+import { admissionReasons, gapBoundMs } from "../durable-objects/watermark/sequencing.ts";
 
 /** The StreamIngestor stub. */
 export function ingestorStub(env: Env) {
@@ -86,9 +87,17 @@ export async function readHealth(env: Env) {
     countDeadLetters(env),
     env.WATERMARK.getByName(WATERMARK_NAME).status(),
   ]);
-  const { watermark, ...gold } = tracker;
+  const { watermark, admission, ...gold } = tracker;
+  const now = Date.now();
   return buildHealth({
-    now: Date.now(),
+    admission: {
+      ...admission,
+      oldest_held_at: admission.oldest_held_at === null
+        ? null
+        : new Date(admission.oldest_held_at).toISOString(),
+    },
+    reasons: admissionReasons(admission, now, gapBoundMs(env.ADMISSION_GAP_MAX_SECONDS)),
+    now,
     control,
     ingestor,
     tables,

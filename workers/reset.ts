@@ -12,11 +12,11 @@ const LAKE_PREFIXES = (env: Env) => [`${env.WAREHOUSE}/`, "ingest-spill/", DEAD_
 
 /** Resets everything; returns what was removed. */
 export async function resetPipeline(env: Env) {
-  await ingestorStub(env).reset();
+  const ingestor = await ingestorStub(env).reset();
   const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
   const starts = await tracker.allStarts();
   for (const start of starts) await env.GOLD_WINDOW.getByName(windowName(start)).reset();
-  await tracker.reset();
+  await tracker.reset(ingestor.sequence.epoch);
   for (const spec of TABLES) await committerStub(env, spec.name).reset();
   let objects = 0;
   for (const prefix of LAKE_PREFIXES(env)) objects += await deletePrefix(env.LAKE, prefix);

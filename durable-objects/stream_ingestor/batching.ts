@@ -23,6 +23,22 @@ export interface RawEventsMessage {
   v: 1;
   batch_id: string;
   events: RawEvent[];
+  /** The ingestion epoch of `seq` (absent on messages from before ordered admission). */
+  epoch?: string;
+  /** The message's gap-free number in its epoch, assigned write-ahead by the ingestor. */
+  seq?: number;
+}
+
+/** Room to keep for `,"epoch":<id ≤ 64 bytes>,"seq":<≤ 16 digits>`, added after packing. */
+export const SEQUENCE_TAG_BYTES = 100;
+
+/** Numbers `messages` in order from `first` in `epoch` (the ingestor persists them before sending). */
+export function numberMessages(
+  messages: readonly RawEventsMessage[],
+  epoch: string,
+  first: number,
+): RawEventsMessage[] {
+  return messages.map((m, i) => ({ ...m, epoch, seq: first + i }));
 }
 
 /** Options of `packMessages`. */

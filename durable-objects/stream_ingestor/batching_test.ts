@@ -208,3 +208,15 @@ describe("nextBackoffMs()", () => {
     expect(() => nextBackoffMs(1, Number.NaN)).toThrow(RangeError);
   });
 });
+
+describe("numberMessages()", () => {
+  it("numbers messages gap-free from the persisted next number, keeping ids and events", async () => {
+    const { numberMessages } = await import("./batching.ts");
+    const messages = [0, 1, 2].map((i) => ({ v: 1 as const, batch_id: `b${i}`, events: [] }));
+    expect(numberMessages(messages, "ep", 7).map((m) => [m.batch_id, m.epoch, m.seq])).toEqual([
+      ["b0", "ep", 7],
+      ["b1", "ep", 8],
+      ["b2", "ep", 9],
+    ]);
+  });
+});

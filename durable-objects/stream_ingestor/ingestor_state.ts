@@ -21,6 +21,10 @@ export interface IngestorState {
   messagesSent: number;
   lastEventTime: number | null;
   lastFlushAt: number | null;
+  /** The ingestion epoch the message numbers belong to (a reset starts a new one). */
+  epoch: string | null;
+  /** The number the next queue message gets (gap-free, persisted before the send). */
+  nextSeq: number;
 }
 
 /** The state of an ingestor that never ran. */
@@ -38,6 +42,8 @@ export function initialIngestorState(): IngestorState {
     messagesSent: 0,
     lastEventTime: null,
     lastFlushAt: null,
+    epoch: null,
+    nextSeq: 0,
   };
 }
 
@@ -60,6 +66,8 @@ export interface IngestorStatus {
   reconnects: number;
   last_error: string | null;
   last_connected_at: string | null;
+  /** The ordered-admission numbering: the epoch and the number of the next message. */
+  sequence: { epoch: string | null; next_seq: number };
 }
 
 /** What a start asks for: the stream URL, an optional `since`, and whether to backfill from it. */

@@ -72,7 +72,7 @@ export class Outbox {
   /** Up to `limit` messages sent before `before`, oldest first. */
   stale(before: number, limit = 50): RawEventsMessage[] {
     return this.#sql.exec<{ body: string }>(
-      "SELECT body FROM outbox WHERE sent_at < ? ORDER BY sent_at LIMIT ?",
+      "SELECT body FROM outbox WHERE sent_at < ? ORDER BY sent_at, rowid LIMIT ?",
       before,
       limit,
     ).toArray().map((row) => JSON.parse(row.body) as RawEventsMessage);

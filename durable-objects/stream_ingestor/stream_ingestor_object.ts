@@ -8,8 +8,10 @@ import {
   isCanaryEvent,
   isOversized,
   nextBackoffMs,
+  numberMessages,
   packMessages,
   type RawEvent,
+  SEQUENCE_TAG_BYTES,
 } from "./batching.ts";
 import { Outbox, SeenIdentities } from "./ingestor_tables_binding.ts";
 import {
@@ -33,7 +35,8 @@ import {
 export const INGESTOR_NAME = "recentchange";
 const WATCHDOG_MS = 30_000;
 const MAX_CONNECTION_MS = 10 * 60_000;
-const MAX_MESSAGE_BYTES = 120_000;
+/** Packing bound: 120 KB minus the room the sequence tag takes after packing. */
+const MAX_MESSAGE_BYTES = 120_000 - SEQUENCE_TAG_BYTES;
 /** How long identities of read events are remembered to recognise re-reads after a resume. */
 const SEEN_RETENTION_MS = 6 * 3_600_000;
 
@@ -48,7 +51,8 @@ export type IngestorStartOptions = StartRequest;
 
 /**
  * StreamIngestor: holds the one SSE connection, drops canaries, packs events into Queue
- * messages and persists the resume id only after the queue accepted the batch.
+ * messages, numbers them (gap-free per epoch) and writes them, with the resume id, to its
+ * outbox before the send: a crash re-sends the same messages rather than re-numbering events.
  */
 export class StreamIngestor extends DurableObject<Env> {
   #abort: AbortController | null = null;
@@ -122,6 +126,8 @@ export class StreamIngestor extends DurableObject<Env> {
   async reset(): Promise<IngestorStatus> {
     await this.stop();
     this.ctx.storage.sql.exec("DELETE FROM kv");
+    // A new ingestion epoch: numbering restarts at 0 (the tracker's reset takes this epoch).
+    this.#save({ epoch: crypto.randomUUID() });
     this.#seen.clear();
     this.#outbox.clear();
     this.#meter = { samples: [], windowMs: 10_000 };
@@ -154,6 +160,7 @@ export class StreamIngestor extends DurableObject<Env> {
       last_connected_at: this.#lastConnectedAt === null
         ? null
         : new Date(this.#lastConnectedAt).toISOString(),
+      sequence: { epoch: s.epoch, next_seq: s.nextSeq },
     };
   }
 
@@ -272,15 +279,16 @@ export class StreamIngestor extends DurableObject<Env> {
     const batch = this.#withoutRereads(read);
     const events = batch.filter((p) => !p.canary).map((p) => p.event);
     const spilled = await this.#spillOversized(events);
-    const messages = packMessages(events, {
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-      newBatchId: () => crypto.randomUUID(),
-    });
-    for (const group of groupForSendBatch(messages)) {
-      await this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
-    }
-    // Only now, with the batch accepted by the queue, do the resume point and the counts move.
     const state = this.#load();
+    const epoch = state.epoch ?? crypto.randomUUID();
+    const messages = numberMessages(
+      packMessages(events, { maxMessageBytes: MAX_MESSAGE_BYTES, newBatchId: () => crypto.randomUUID() }),
+      epoch,
+      state.nextSeq,
+    );
+    // Write-ahead: the numbers, the outbox and the resume point are durable before the send, so
+    // a crash after it re-sends these very messages (same batch ids, same numbers) from the
+    // outbox instead of numbering the re-read events again.
     const lastId = resumePointOf(read.map((p) => p.event.sse_id), state.resumeId);
     const lastData = events.at(-1)?.data;
     const now = Date.now();
@@ -296,8 +304,13 @@ export class StreamIngestor extends DurableObject<Env> {
         messagesSent: state.messagesSent + messages.length,
         lastEventTime: (lastData ? eventTimeOf(lastData) : null) ?? state.lastEventTime,
         lastFlushAt: now,
+        epoch,
+        nextSeq: state.nextSeq + messages.length,
       });
     });
+    for (const group of groupForSendBatch(messages)) {
+      await this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })));
+    }
     if (now - this.#lastPrune > 60_000) {
       this.#lastPrune = now;
       this.#seen.prune(now - SEEN_RETENTION_MS);

@@ -4,7 +4,8 @@
  * of feeding the GoldWindows, kept afterwards so an owner is never judged twice).
  */
 import type { GoldRow } from "../../r2/tables/rows.ts";
-import type { Admission, WindowBatch } from "./admission.ts";
+import type { Admission, AdmitRow, WindowBatch } from "./admission.ts";
+import type { SequenceState } from "./sequencing.ts";
 import type { WindowEntry } from "./watermark_tracker_object.ts";
 
 /** The tracker's schema (idempotent statements). */
@@ -13,6 +14,10 @@ export const TRACKER_SCHEMA = [
   "CREATE TABLE IF NOT EXISTS windows (start INTEGER PRIMARY KEY, state TEXT NOT NULL, row TEXT, late INTEGER NOT NULL DEFAULT 0, finalized_at INTEGER, corrections INTEGER NOT NULL DEFAULT 0, corrected_at INTEGER)",
   "CREATE TABLE IF NOT EXISTS admissions (owner TEXT PRIMARY KEY, pending TEXT, admitted_at INTEGER NOT NULL)",
   "CREATE TABLE IF NOT EXISTS verified_files (path TEXT PRIMARY KEY, verified_at INTEGER NOT NULL) WITHOUT ROWID",
+  // Ordered admission: numbers above the next expected one, held (rows wait) or released.
+  "CREATE TABLE IF NOT EXISTS seq_waiting (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, owner TEXT, rows TEXT, arrived_at INTEGER NOT NULL)",
+  // Numbers released by dead-lettered messages (kept for /api/health).
+  "CREATE TABLE IF NOT EXISTS seq_released (epoch TEXT NOT NULL, seq INTEGER NOT NULL, batch_id TEXT NOT NULL, released_at INTEGER NOT NULL, PRIMARY KEY (epoch, seq))",
 ];
 // Columns added after the first release; ALTER fails harmlessly where they exist.
 const MIGRATIONS = [
@@ -58,9 +63,109 @@ export class TrackerTables {
     return this.#sql.exec("SELECT 1 FROM admissions WHERE owner = ?", owner).toArray().length > 0;
   }
 
+  /** Runs `step` in one storage transaction. */
+  atomically<T>(step: () => T): T {
+    return this.#storage.transactionSync(step);
+  }
+
+  /** The ordered-admission state: epoch, next number, and the waiting numbers' kinds. */
+  sequence(): SequenceState {
+    const meta = new Map(
+      this.#sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('seq_epoch', 'seq_next')")
+        .toArray().map((r) => [r.k, r.v]),
+    );
+    const waiting = new Map(
+      this.#sql.exec<{ seq: number; kind: "held" | "released" }>("SELECT seq, kind FROM seq_waiting")
+        .toArray()
+        .map((r) => [r.seq, r.kind]),
+    );
+    return { epoch: meta.get("seq_epoch") ?? null, next: Number(meta.get("seq_next") ?? 0), waiting };
+  }
+
+  /** Sets the epoch (and its next number); call inside `atomically`. */
+  setSequence(epoch: string, next: number): void {
+    this.#sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq_epoch', ?)", epoch);
+    this.#sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq_next', ?)", String(next));
+  }
+
+  /** Holds an early message's rows until its number comes; call inside `atomically`. */
+  hold(seq: number, owner: string, rows: AdmitRow[], now: number): void {
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO seq_waiting (seq, kind, owner, rows, arrived_at) VALUES (?, 'held', ?, ?, ?)",
+      seq,
+      owner,
+      JSON.stringify(rows),
+      now,
+    );
+  }
+
+  /** Records a released number above the next one; call inside `atomically`. */
+  recordReleased(epoch: string, seq: number, batchId: string, waiting: boolean, now: number): void {
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO seq_released (epoch, seq, batch_id, released_at) VALUES (?, ?, ?, ?)",
+      epoch,
+      seq,
+      batchId,
+      now,
+    );
+    if (waiting) {
+      this.#sql.exec(
+        "INSERT OR IGNORE INTO seq_waiting (seq, kind, arrived_at) VALUES (?, 'released', ?)",
+        seq,
+        now,
+      );
+    }
+  }
+
+  /** Takes a held message out of the waiting set; call inside `atomically`. */
+  takeWaiting(seq: number): { owner: string; rows: AdmitRow[] } | null {
+    const rows = this.#sql.exec<{ owner: string | null; rows: string | null }>(
+      "SELECT owner, rows FROM seq_waiting WHERE seq = ?",
+      seq,
+    ).toArray();
+    this.#sql.exec("DELETE FROM seq_waiting WHERE seq = ?", seq);
+    if (!rows.length || rows[0].owner === null) return null;
+    return { owner: rows[0].owner, rows: JSON.parse(rows[0].rows ?? "[]") };
+  }
+
+  /** The admission report for /api/health. */
+  sequenceReport(): {
+    epoch: string | null;
+    next_seq: number;
+    held: number;
+    oldest_held_at: number | null;
+    released: number;
+    released_batches: Array<{ seq: number; batch_id: string; released_at: string }>;
+  } {
+    const state = this.sequence();
+    const held = this.#sql.exec<{ n: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS n, MIN(arrived_at) AS oldest FROM seq_waiting WHERE kind = 'held'",
+    ).one();
+    const released = this.#sql.exec<{ seq: number; batch_id: string; released_at: number }>(
+      "SELECT seq, batch_id, released_at FROM seq_released ORDER BY released_at DESC, seq DESC",
+    ).toArray();
+    return {
+      epoch: state.epoch,
+      next_seq: state.next,
+      held: held.n,
+      oldest_held_at: held.oldest,
+      released: released.length,
+      released_batches: released.slice(0, 20).map((r) => ({
+        seq: r.seq,
+        batch_id: r.batch_id,
+        released_at: new Date(r.released_at).toISOString(),
+      })),
+    };
+  }
+
   /** Writes an owner's verdicts ahead of the feed, registers its windows, moves the maximum. */
   recordAdmission(owner: string, admission: Admission, now: number): void {
-    this.#storage.transactionSync(() => {
+    this.#storage.transactionSync(() => this.insertAdmission(owner, admission, now));
+  }
+
+  /** `recordAdmission` without its own transaction (call inside `atomically`). */
+  insertAdmission(owner: string, admission: Admission, now: number): void {
+    {
       this.#sql.exec(
         "INSERT INTO admissions (owner, pending, admitted_at) VALUES (?, ?, ?)",
         owner,
@@ -79,7 +184,7 @@ export class TrackerTables {
           String(admission.maxEventTime),
         );
       }
-    });
+    }
   }
 
   /** Admissions whose rows are not yet all in their GoldWindows, oldest first. */

@@ -4,6 +4,7 @@ import type { GoldRow } from "../../r2/tables/rows.ts";
 import { windowName } from "../gold_window/kpi.ts";
 import { watermarkOf, windowsToFinalize } from "./watermark.ts";
 import { type AdmitRow, admitRows, type WindowBatch } from "./admission.ts";
+import { arrive, release, type SequenceTag } from "./sequencing.ts";
 import { writeAndStage } from "../../workers/lake_writer.ts";
 import { correctGold, type GoldCorrectionReport } from "./gold_correction.ts";
 import { TRACKER_SCHEMA, TrackerTables } from "./tracker_tables_binding.ts";
@@ -15,6 +16,8 @@ export const WATERMARK_NAME = "global";
 export interface OwnerAdmission {
   owner: string;
   rows: AdmitRow[];
+  /** The queue message's number: admitted strictly in order (absent: admitted at once). */
+  tag?: SequenceTag;
 }
 
 /** What `admit()` did. */
@@ -40,6 +43,8 @@ export interface WatermarkStatus {
   uncorrected_late_windows: number;
   uncorrected_late_events: number;
   corrections: number;
+  /** Ordered admission: next number, held messages, released (dead-lettered) numbers. */
+  admission: ReturnType<TrackerTables["sequenceReport"]>;
 }
 
 /** The gold committer owner of a window (one owner per window, so a re-finalization is a no-op). */
@@ -71,25 +76,100 @@ export class WatermarkTracker extends DurableObject<Env> {
   admit(owners: OwnerAdmission[]): Promise<AdmitReport> {
     return this.#exclusive(async () => {
       let report: AdmitReport = { windows: 0, late: 0 };
-      for (const { owner, rows } of owners) {
-        if (this.#tables.hasAdmission(owner) || !rows.length) continue;
-        const admission = admitRows(this.#tables.maxEventTime(), rows);
-        this.#tables.recordAdmission(owner, admission, Date.now());
-        report = {
-          windows: report.windows + admission.windows.length,
-          late: report.late + admission.windows.reduce((n, w) => n + w.late, 0),
-        };
-      }
+      const add = (
+        r: AdmitReport,
+      ) => (report = { windows: report.windows + r.windows, late: report.late + r.late });
+      for (const owner of owners) add(this.#admitOwner(owner, Date.now()));
       await this.#feedPending();
       if (this.#dueWindows().length) await this.ctx.storage.setAlarm(Date.now());
       return report;
     });
   }
 
+  /**
+   * Releases a dead-lettered message's number so the admission moves on without it (its
+   * events, when replayed, are judged against the watermark of that moment). Recorded for
+   * `/api/health`.
+   */
+  releaseSequence(tag: SequenceTag, batchId: string): Promise<AdmitReport> {
+    return this.#exclusive(async () => {
+      const now = Date.now();
+      const report = this.#tables.atomically(() => {
+        const state = this.#tables.sequence();
+        if (state.epoch !== tag.epoch) return { windows: 0, late: 0 };
+        const verdict = release(state, tag.seq);
+        if (verdict.kind === "passed") return { windows: 0, late: 0 };
+        this.#tables.recordReleased(tag.epoch, tag.seq, batchId, verdict.kind === "record", now);
+        if (verdict.kind === "record") return { windows: 0, late: 0 };
+        return this.#drain(tag.epoch, verdict.drain, now);
+      });
+      await this.#feedPending();
+      if (this.#dueWindows().length) await this.ctx.storage.setAlarm(Date.now());
+      return report;
+    });
+  }
+
+  /** One owner: judged now (untagged or passed), held (early), or admitted with what it unblocks. */
+  #admitOwner({ owner, rows, tag }: OwnerAdmission, now: number): AdmitReport {
+    return this.#tables.atomically(() => {
+      if (this.#tables.hasAdmission(owner)) return { windows: 0, late: 0 };
+      if (!tag) return this.#judge(owner, rows, now);
+      let state = this.#tables.sequence();
+      if (state.epoch === null) {
+        this.#tables.setSequence(tag.epoch, 0); // a fresh tracker adopts the first epoch
+        state = this.#tables.sequence();
+      }
+      const verdict = arrive(state, tag);
+      if (verdict.kind === "duplicate") return { windows: 0, late: 0 };
+      if (verdict.kind === "passed") return this.#judge(owner, rows, now);
+      if (verdict.kind === "hold") {
+        this.#tables.hold(tag.seq, owner, rows, now);
+        return { windows: 0, late: 0 };
+      }
+      const first = this.#judge(owner, rows, now);
+      const rest = this.#drain(tag.epoch, verdict.drain, now);
+      return { windows: first.windows + rest.windows, late: first.late + rest.late };
+    });
+  }
+
+  /** Admits the drained held messages in order and moves the next number (inside a transaction). */
+  #drain(
+    epoch: string,
+    drain: { admit: number[]; skipped: number[]; next: number },
+    now: number,
+  ): AdmitReport {
+    let report: AdmitReport = { windows: 0, late: 0 };
+    for (const seq of drain.skipped) this.#tables.takeWaiting(seq);
+    for (const seq of drain.admit) {
+      const held = this.#tables.takeWaiting(seq);
+      if (!held || this.#tables.hasAdmission(held.owner)) continue;
+      const r = this.#judge(held.owner, held.rows, now);
+      report = { windows: report.windows + r.windows, late: report.late + r.late };
+    }
+    this.#tables.setSequence(epoch, drain.next);
+    return report;
+  }
+
+  /** Judges an owner's rows against the running watermark and writes the verdicts ahead of the feed. */
+  #judge(owner: string, rows: AdmitRow[], now: number): AdmitReport {
+    if (!rows.length) return { windows: 0, late: 0 };
+    const admission = admitRows(this.#tables.maxEventTime(), rows);
+    this.#tables.insertAdmission(owner, admission, now);
+    return {
+      windows: admission.windows.length,
+      late: admission.windows.reduce((n, w) => n + w.late, 0),
+    };
+  }
+
   /** Watermark, counts of open/final windows and pending late events. */
   status(): WatermarkStatus {
     const max = this.#tables.maxEventTime();
-    return { watermark: watermarkOf({ maxEventTime: max }), max_event_time: max, ...this.#tables.counts() };
+    return {
+      watermark: watermarkOf({ maxEventTime: max }),
+      max_event_time: max,
+      ...this.#tables.counts(),
+      admission: this.#tables.sequenceReport(),
+    };
   }
 
   /** Windows whose start lies in [from, to), ordered by start. */
@@ -129,12 +209,13 @@ export class WatermarkTracker extends DurableObject<Env> {
     this.#tables.markVerified(paths, Date.now());
   }
 
-  /** Forgets everything (admin reset). */
-  async reset(): Promise<void> {
+  /** Forgets everything (admin reset); `epoch` is the ingestor's new epoch (numbering from 0). */
+  async reset(epoch?: string | null): Promise<void> {
     await this.#exclusive(async () => {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       for (const statement of TRACKER_SCHEMA) this.ctx.storage.sql.exec(statement);
+      if (epoch) this.#tables.atomically(() => this.#tables.setSequence(epoch, 0));
     });
   }
 

@@ -1,6 +1,8 @@
 import { DEAD_LETTER_PREFIX } from "../pipeline.ts";
 import { acknowledgeToIngestor, FAILURE_PREFIX } from "./raw_events_handler.ts";
 import { decodeRawEventsMessage } from "./message.ts";
+import { sequenceTagOf } from "./ingest_messages.ts";
+import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { groupForSendBatch, type RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
 
 /**
@@ -46,6 +48,10 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env):
     };
     await env.LAKE.put(deadLetterKey(id), JSON.stringify(record), { onlyIf: { etagDoesNotMatch: "*" } });
     console.error(JSON.stringify({ msg: "Message dead-lettered", batch_id: id, reason: record.reason }));
+    // Its number is released: ordered admission moves on without it (recorded in /api/health).
+    const decoded = decodeRawEventsMessage(message.body);
+    const tag = decoded.ok ? sequenceTagOf(decoded.message) : undefined;
+    if (tag) await env.WATERMARK.getByName(WATERMARK_NAME).releaseSequence(tag, id);
     message.ack();
     // Kept in R2 for replay: the ingestor must not keep re-sending it.
     await acknowledgeToIngestor(env, [id]);

@@ -12,6 +12,7 @@ import {
   type AdmitReport,
   WATERMARK_NAME,
 } from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import type { SequenceTag } from "../../durable-objects/watermark/sequencing.ts";
 import { writeAndStage } from "../lake_writer.ts";
 import { committerStub } from "../pipeline.ts";
 import { feedEventsRollup } from "../events_feed_binding.ts";
@@ -62,7 +63,8 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
   );
 
   const silverRows = silver.flatMap((s) => s.rows);
-  const gold = await admitToGold(env, silver);
+  const tags = new Map(messages.map((m) => [m.batch_id, sequenceTagOf(m)]));
+  const gold = await admitToGold(env, silver.map((s) => ({ ...s, tag: tags.get(s.owner) })));
   return {
     bronze: bronze.reduce((n, b) => n + b.rows.length, 0),
     silver: silverRows.length,
@@ -71,6 +73,13 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
     windows: gold.windows,
     late: gold.late,
   };
+}
+
+/** A message's ordered-admission number, when it has one. */
+export function sequenceTagOf(message: RawEventsMessage): SequenceTag | undefined {
+  return message.epoch !== undefined && message.seq !== undefined
+    ? { epoch: message.epoch, seq: message.seq }
+    : undefined;
 }
 
 /** Replaces spilled events' data with the text kept in R2 by the ingestor. */
@@ -89,11 +98,13 @@ async function loadSpilled(env: Env, messages: RawEventsMessage[]): Promise<void
  */
 export async function admitToGold(
   env: Env,
-  owners: Array<{ owner: string; rows: SilverRow[] }>,
+  owners: Array<{ owner: string; rows: SilverRow[]; tag?: SequenceTag }>,
 ): Promise<AdmitReport> {
-  const admissions = owners.filter((o) => o.rows.length).map((o) => ({
+  // A numbered message is handed over even without new rows: its number must be passed.
+  const admissions = owners.filter((o) => o.rows.length || o.tag).map((o) => ({
     owner: o.owner,
     rows: o.rows.map((r) => ({ ...toGoldInput(r), event_time: r.event_time })),
+    ...(o.tag ? { tag: o.tag } : {}),
   }));
   if (!admissions.length) return { windows: 0, late: 0 };
   await feedEventsRollup(env, owners); // drill-down rollups (idempotent per owner)

@@ -16,6 +16,14 @@ export function decodeRawEventsMessage(body: unknown): DecodeResult {
   if (m.v !== 1) return { ok: false, reason: `unsupported message version ${JSON.stringify(m.v)}` };
   if (typeof m.batch_id !== "string" || !m.batch_id) return { ok: false, reason: "message has no batch_id" };
   if (!Array.isArray(m.events)) return { ok: false, reason: "message has no events array" };
+  if (m.seq !== undefined || m.epoch !== undefined) {
+    if (typeof m.epoch !== "string" || !m.epoch || m.epoch.length > 64) {
+      return { ok: false, reason: "message has a bad epoch" };
+    }
+    if (typeof m.seq !== "number" || !Number.isSafeInteger(m.seq) || m.seq < 0) {
+      return { ok: false, reason: "message has a bad seq" };
+    }
+  }
   for (const [i, e] of m.events.entries()) {
     const ev = e as Record<string, unknown>;
     if (typeof ev !== "object" || ev === null) return { ok: false, reason: `event ${i} is not an object` };
