@@ -22,9 +22,10 @@ import {
   totalsOf,
 } from "./commit_plan.ts";
 import type { DataFile } from "./data_file.ts";
-import { encodeManifest, type ManifestEntry, type TablePlace } from "./manifest.ts";
+import { decodeManifest, encodeManifest, type ManifestEntry, type TablePlace } from "./manifest.ts";
 import { encodeManifestList, type ManifestFile, summarizeManifest } from "./manifest_list.ts";
 import {
+  keyFromUri,
   metadataFileKey,
   metadataKey,
   tableLocation,
@@ -41,6 +42,14 @@ import {
 } from "./table_metadata.ts";
 import { loadManifestList, loadManifests, locateCurrent } from "./table_reader.ts";
 import {
+  metadataVersionOf,
+  metadataWithout,
+  planExpiration,
+  planExpiredFiles,
+  planOldMetadata,
+  type RetentionPolicy,
+} from "./expire_plan.ts";
+import {
   type CommitOptions,
   type CommitResult,
   type IcebergTableOptions,
@@ -51,6 +60,14 @@ import {
 
 /** The option and result types, re-exported for callers of IcebergTable. */
 export type { CommitOptions, CommitResult, IcebergTableOptions, OverwriteOptions, SnapshotInfo };
+
+/** What `expireSnapshots` did: `expired` lists the removed snapshot ids (strings, 63-bit). */
+export interface ExpireResult {
+  kind: "expired" | "noop" | "lost_race";
+  version: number;
+  expired: string[];
+  filesDeleted: number;
+}
 
 interface Loaded {
   version: number;
@@ -188,6 +205,80 @@ export class IcebergTable {
   /** Every snapshot, oldest first (JSON-safe). */
   async snapshots(): Promise<SnapshotInfo[]> {
     return ((await this.#load())?.metadata.snapshots ?? []).map(snapshotInfoOf);
+  }
+
+  /**
+   * Expires snapshots under `policy` (see expire_plan.ts): commits `v<N+1>` without them
+   * (create-if-absent, so it loses cleanly to a concurrent writer), then deletes the manifest
+   * lists, manifests and data files only they reached, and the metadata versions that left the
+   * metadata-log. A crash after the commit leaves only unreferenced files (orphans).
+   */
+  async expireSnapshots(policy: RetentionPolicy): Promise<ExpireResult> {
+    const current = await this.#load();
+    if (!current) throw new Error(`Table ${this.location} does not exist: create() it first`);
+    const { kept, expired } = planExpiration(current.metadata, policy);
+    const present = (await this.#store.list(`${this.prefix}/metadata/v`))
+      .map(metadataVersionOf).filter((v): v is number => v !== null);
+    if (!expired.length) {
+      const old = planOldMetadata(current.metadata, present);
+      await this.#store.delete(old.map((v) => metadataKey(this.prefix, v)));
+      return {
+        kind: old.length ? "expired" : "noop",
+        version: current.version,
+        expired: [],
+        filesDeleted: old.length,
+      };
+    }
+    const manifestsOf = async (snapshots: typeof kept) => {
+      const unique = new Map<string, ManifestFile>();
+      for (const s of snapshots) {
+        for (const m of await loadManifestList(this.#store, this.#place(), s)) unique.set(m.manifest_path, m);
+      }
+      return [...unique.values()];
+    };
+    const keptFiles = await manifestsOf(kept);
+    const keptPaths = new Set(keptFiles.map((m) => m.manifest_path));
+    const expiredFiles = (await manifestsOf(expired)).filter((m) => !keptPaths.has(m.manifest_path));
+    const withEntries = (files: ManifestFile[]) =>
+      Promise.all(files.map(async (file) => ({
+        file,
+        entries: await decodeManifest(
+          (await this.#store.get(keyFromUri(this.location, this.prefix, file.manifest_path)))!,
+          this.#place(),
+        ),
+      })));
+    const plan = planExpiredFiles({
+      expired,
+      kept,
+      expiredManifests: await withEntries(expiredFiles),
+      keptManifests: await withEntries(keptFiles),
+    });
+    const next = metadataWithout(
+      current.metadata,
+      current.uri,
+      new Set(expired.map((s) => s["snapshot-id"])),
+      policy.nowMs,
+    );
+    const version = current.version + 1;
+    if (
+      !await this.#store.putIfAbsent(
+        metadataKey(this.prefix, version),
+        encoder.encode(serializeTableMetadata(next)),
+      )
+    ) {
+      return { kind: "lost_race", version: current.version, expired: [], filesDeleted: 0 };
+    }
+    await this.#writeHint(version);
+    const keys = [...plan.manifestLists, ...plan.manifests, ...plan.dataFiles]
+      .map((uri) => keyFromUri(this.location, this.prefix, uri))
+      .concat(planOldMetadata(next, present).map((v) => metadataKey(this.prefix, v)));
+    for (let i = 0; i < keys.length; i += 1000) await this.#store.delete(keys.slice(i, i + 1000));
+    return {
+      kind: "expired",
+      version,
+      expired: expired.map((s) => s["snapshot-id"].toString()),
+      filesDeleted: keys.length,
+    };
   }
 
   async #commit(
