@@ -22,9 +22,10 @@ import {
   totalsOf,
 } from "./commit_plan.ts";
 import type { DataFile } from "./data_file.ts";
-import { encodeManifest, type ManifestEntry, type TablePlace } from "./manifest.ts";
+import { decodeManifest, encodeManifest, type ManifestEntry, type TablePlace } from "./manifest.ts";
 import { encodeManifestList, type ManifestFile, summarizeManifest } from "./manifest_list.ts";
 import {
+  keyFromUri,
   metadataFileKey,
   metadataKey,
   tableLocation,
@@ -41,6 +42,15 @@ import {
 } from "./table_metadata.ts";
 import { loadManifestList, loadManifests, locateCurrent } from "./table_reader.ts";
 import {
+  metadataVersionOf,
+  metadataWithout,
+  planExpiration,
+  planExpiredFiles,
+  planOldMetadata,
+  type RetentionPolicy,
+} from "./expire_plan.ts";
+import { oldEnough, orphanCandidates } from "./orphan_plan.ts";
+import {
   type CommitOptions,
   type CommitResult,
   type IcebergTableOptions,
@@ -51,6 +61,14 @@ import {
 
 /** The option and result types, re-exported for callers of IcebergTable. */
 export type { CommitOptions, CommitResult, IcebergTableOptions, OverwriteOptions, SnapshotInfo };
+
+/** What `expireSnapshots` did: `expired` lists the removed snapshot ids (strings, 63-bit). */
+export interface ExpireResult {
+  kind: "expired" | "noop" | "lost_race";
+  version: number;
+  expired: string[];
+  filesDeleted: number;
+}
 
 interface Loaded {
   version: number;
@@ -185,9 +203,139 @@ export class IcebergTable {
     return manifests.flatMap((m) => m.entries.filter((e) => e.status !== 2).map((e) => e.file));
   }
 
+  /** The current snapshot's id, live data files, their bytes and its manifests. */
+  async counts(): Promise<{ snapshotId: string | null; files: number; bytes: number; manifests: number }> {
+    const loaded = await this.#load();
+    const snapshot = loaded ? currentSnapshot(loaded.metadata) : undefined;
+    if (!snapshot) return { snapshotId: null, files: 0, bytes: 0, manifests: 0 };
+    return {
+      snapshotId: snapshot["snapshot-id"].toString(),
+      files: Number(snapshot.summary["total-data-files"] ?? 0),
+      bytes: Number(snapshot.summary["total-files-size"] ?? 0),
+      manifests: (await loadManifestList(this.#store, this.#place(), snapshot)).length,
+    };
+  }
+
   /** Every snapshot, oldest first (JSON-safe). */
   async snapshots(): Promise<SnapshotInfo[]> {
     return ((await this.#load())?.metadata.snapshots ?? []).map(snapshotInfoOf);
+  }
+
+  /**
+   * Expires snapshots under `policy` (see expire_plan.ts): commits `v<N+1>` without them
+   * (create-if-absent, so it loses cleanly to a concurrent writer), then deletes the manifest
+   * lists, manifests and data files only they reached, and the metadata versions that left the
+   * metadata-log. A crash after the commit leaves only unreferenced files (orphans).
+   */
+  async expireSnapshots(policy: RetentionPolicy): Promise<ExpireResult> {
+    const current = await this.#load();
+    if (!current) throw new Error(`Table ${this.location} does not exist: create() it first`);
+    const { kept, expired } = planExpiration(current.metadata, policy);
+    const present = (await this.#store.list(`${this.prefix}/metadata/v`))
+      .map(metadataVersionOf).filter((v): v is number => v !== null);
+    if (!expired.length) {
+      const old = planOldMetadata(current.metadata, present);
+      await this.#store.delete(old.map((v) => metadataKey(this.prefix, v)));
+      return {
+        kind: old.length ? "expired" : "noop",
+        version: current.version,
+        expired: [],
+        filesDeleted: old.length,
+      };
+    }
+    const manifestsOf = async (snapshots: typeof kept) => {
+      const unique = new Map<string, ManifestFile>();
+      for (const s of snapshots) {
+        for (const m of await loadManifestList(this.#store, this.#place(), s)) unique.set(m.manifest_path, m);
+      }
+      return [...unique.values()];
+    };
+    const keptFiles = await manifestsOf(kept);
+    const keptPaths = new Set(keptFiles.map((m) => m.manifest_path));
+    const expiredFiles = (await manifestsOf(expired)).filter((m) => !keptPaths.has(m.manifest_path));
+    const withEntries = (files: ManifestFile[]) =>
+      Promise.all(files.map(async (file) => ({
+        file,
+        entries: await decodeManifest(
+          (await this.#store.get(keyFromUri(this.location, this.prefix, file.manifest_path)))!,
+          this.#place(),
+        ),
+      })));
+    const plan = planExpiredFiles({
+      expired,
+      kept,
+      expiredManifests: await withEntries(expiredFiles),
+      keptManifests: await withEntries(keptFiles),
+    });
+    const next = metadataWithout(
+      current.metadata,
+      current.uri,
+      new Set(expired.map((s) => s["snapshot-id"])),
+      policy.nowMs,
+    );
+    const version = current.version + 1;
+    if (
+      !await this.#store.putIfAbsent(
+        metadataKey(this.prefix, version),
+        encoder.encode(serializeTableMetadata(next)),
+      )
+    ) {
+      return { kind: "lost_race", version: current.version, expired: [], filesDeleted: 0 };
+    }
+    await this.#writeHint(version);
+    const keys = [...plan.manifestLists, ...plan.manifests, ...plan.dataFiles]
+      .map((uri) => keyFromUri(this.location, this.prefix, uri))
+      .concat(planOldMetadata(next, present).map((v) => metadataKey(this.prefix, v)));
+    for (let i = 0; i < keys.length; i += 1000) await this.#store.delete(keys.slice(i, i + 1000));
+    return {
+      kind: "expired",
+      version,
+      expired: expired.map((s) => s["snapshot-id"].toString()),
+      filesDeleted: keys.length,
+    };
+  }
+
+  /**
+   * Deletes orphans (see orphan_plan.ts): lists the table's objects first, then loads the
+   * current metadata, so a file committed in between counts as referenced; `protectedKeys`
+   * (the committer's staged files) are never touched, nor anything younger than `minAgeMs`.
+   */
+  async removeOrphans(options: {
+    nowMs: number;
+    minAgeMs: number;
+    protectedKeys?: Iterable<string>;
+  }): Promise<{ deleted: string[]; tooYoung: number }> {
+    const listed = await this.#store.list(`${this.prefix}/`);
+    const current = await this.#load();
+    if (!current) return { deleted: [], tooYoung: 0 };
+    const referenced = new Set<string>();
+    const key = (uri: string) => keyFromUri(this.location, this.prefix, uri);
+    const manifestPaths = new Set<string>();
+    for (const snapshot of current.metadata.snapshots) {
+      referenced.add(key(snapshot["manifest-list"]));
+      for (const m of await loadManifestList(this.#store, this.#place(), snapshot)) {
+        manifestPaths.add(m.manifest_path);
+      }
+    }
+    for (const path of manifestPaths) {
+      referenced.add(key(path));
+      const bytes = await this.#store.get(key(path));
+      if (!bytes) throw new Error(`Manifest ${path} of a kept snapshot is missing`);
+      for (const e of await decodeManifest(bytes, this.#place())) referenced.add(key(e.file.path));
+    }
+    const candidates = orphanCandidates(
+      this.prefix,
+      listed,
+      referenced,
+      new Set(options.protectedKeys ?? []),
+    );
+    const deleted: string[] = [];
+    for (const candidate of candidates) {
+      const uploaded = this.#store.uploadedMs ? await this.#store.uploadedMs(candidate) : null;
+      if (oldEnough(uploaded, options.nowMs, options.minAgeMs)) deleted.push(candidate);
+    }
+    for (let i = 0; i < deleted.length; i += 1000) await this.#store.delete(deleted.slice(i, i + 1000));
+    return { deleted, tooYoung: candidates.length - deleted.length };
   }
 
   async #commit(

@@ -16,6 +16,9 @@ import { decompress as decompressZstd } from "fzstd";
 import type { BlobStore } from "../blob_store.ts";
 import type { IcebergTable } from "../iceberg/table_writer.ts";
 import { parseTableMetadata, type TableMetadata } from "../iceberg/table_metadata.ts";
+import { decodeManifest } from "../iceberg/manifest.ts";
+import { keyFromUri } from "../iceberg/paths.ts";
+import { loadManifestList } from "../iceberg/table_reader.ts";
 
 /** What `auditTable` found; `problems` is empty for a valid table. */
 export interface TableAudit {
@@ -43,7 +46,10 @@ export async function auditTable(
   const problems: string[] = [];
   const versions = (await store.list(`${table.prefix}/metadata/v`))
     .map((k) => Number(VERSION.exec(k)?.[1] ?? NaN)).filter(Number.isInteger).sort((a, b) => a - b);
-  versions.forEach((v, i) => v !== i + 1 && problems.push(`metadata v${i + 1} is missing (found v${v})`));
+  // Snapshot expiration deletes the oldest versions (bounded metadata-log): the rest run without gaps.
+  versions.forEach((v, i) =>
+    i > 0 && v !== versions[0] + i && problems.push(`metadata v${versions[0] + i} is missing (found v${v})`)
+  );
   if (!versions.length) {
     return { versions, snapshots: 0, files: [], keys: [], problems: ["table has no metadata"] };
   }
@@ -85,7 +91,33 @@ export async function auditTable(
     files.push({ key: file.key, rows: rows.length });
   }
   if (keys.length !== total) problems.push(`live files hold ${keys.length} rows, snapshot says ${total}`);
+  await checkReachable(store, table, problems);
   return { versions, snapshots: snapshots.length, files, keys, problems };
+}
+
+/** Every manifest list, manifest and live data file of every kept snapshot must exist. */
+async function checkReachable(store: BlobStore, table: IcebergTable, problems: string[]): Promise<void> {
+  const seen = new Set<string>();
+  const exists = async (uri: string, what: string) => {
+    if (seen.has(uri)) return;
+    seen.add(uri);
+    const key = keyFromUri(table.location, table.prefix, uri);
+    if (!await store.head(key)) problems.push(`${what} ${uri} of a kept snapshot does not exist`);
+  };
+  const metadata = await table.metadata();
+  const place = { location: table.location, prefix: table.prefix };
+  for (const snapshot of metadata?.snapshots ?? []) {
+    await exists(snapshot["manifest-list"], "manifest list");
+    if (!await store.head(keyFromUri(table.location, table.prefix, snapshot["manifest-list"]))) continue;
+    for (const m of await loadManifestList(store, place, snapshot)) {
+      await exists(m.manifest_path, "manifest");
+      const bytes = await store.get(keyFromUri(table.location, table.prefix, m.manifest_path));
+      if (!bytes) continue;
+      for (const e of await decodeManifest(bytes, place)) {
+        if (e.status !== 2) await exists(e.file.path, "data file");
+      }
+    }
+  }
 }
 
 /** Each metadata version must extend the previous one by zero or more snapshots, in order. */
@@ -122,7 +154,12 @@ async function checkVersionChain(
     });
     if (previous) {
       if (metadata["table-uuid"] !== previous["table-uuid"]) problems.push(`${where}: table uuid changed`);
-      const before = previous.snapshots.map((s) => s["snapshot-id"]);
+      // An expiration drops a prefix of the previous snapshots; the rest must stay, in order.
+      const before = previous.snapshots.map((s) => s["snapshot-id"]).filter((id) => ids.includes(id));
+      const dropped = previous.snapshots.length - before.length;
+      if (dropped && previous.snapshots.slice(0, dropped).some((s) => ids.includes(s["snapshot-id"]))) {
+        problems.push(`${where}: expired snapshots of v${version - 1} that are not its oldest`);
+      }
       if (before.some((id, i) => ids[i] !== id)) {
         problems.push(`${where}: does not keep v${version - 1}'s snapshots`);
       }

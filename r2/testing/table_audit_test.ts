@@ -46,6 +46,7 @@ describe("auditTable", () => {
     expect((await auditTable(store, table, silverKey)).problems).toEqual([
       `live data file ${b[0].key} does not exist`,
       "live files hold 5 rows, snapshot says 8",
+      `data file ${b[0].path} of a kept snapshot does not exist`,
     ]);
   });
 

@@ -6,6 +6,7 @@ import { kpisRoutes } from "./kpis_routes.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
 import { eventsRoutes } from "./events_routes.ts";
+import { maintenanceRoutes } from "./maintenance_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
@@ -14,6 +15,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/kpis", kpisRoutes)
   .route("/api/events", eventsRoutes)
   .route("/api/admin/dead-letters", deadLettersRoutes)
+  .route("/api/admin/maintenance", maintenanceRoutes)
   .route("/api/admin", adminRoutes);
 
 app.onError(handleError);
