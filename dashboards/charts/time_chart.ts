@@ -45,6 +45,15 @@ function stack(series: TimeSeries[]): number[][] {
   return acc;
 }
 
+/** Tick labels in UTC, 24-hour, with the date when the range spans more than a day. */
+function utcTick(x: number[]): (s: number) => string {
+  const multiDay = x.length > 1 && x[x.length - 1] - x[0] > 86_400;
+  return (s) => {
+    const iso = new Date(s * 1000).toISOString();
+    return multiDay ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+  };
+}
+
 /** Draws (or redraws) the chart into the figure and fills its data table. */
 export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
   charts.get(fig.plot)?.destroy();
@@ -62,7 +71,12 @@ export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
     legend: { live: !prefersReducedMotion() },
     scales: { x: { time: true }, pct: { range: [0, 100] } },
     axes: [
-      { stroke: axisColor, grid, ticks: grid },
+      {
+        stroke: axisColor,
+        grid,
+        ticks: grid,
+        values: (_u: uPlot, splits: number[]) => splits.map(utcTick(spec.x)),
+      },
       { stroke: axisColor, grid, ticks: grid, size: 56 },
       ...(spec.series.some((s) => s.scale === "pct")
         ? [{

@@ -71,7 +71,9 @@ function readMonitor(page: Page) {
         key: (li as HTMLElement).dataset.key,
         events: Number((li as HTMLElement).dataset.value),
       }));
-    const overTime = [...document.querySelectorAll('figure[data-chart="events_over_time"] tbody tr')].map((
+    const overTime = [
+      ...document.querySelectorAll('figure[data-chart="events_over_time"] table.data-table tbody tr'),
+    ].map((
       tr,
     ) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value)));
     const topPages = [...document.querySelectorAll("#top-pages tbody tr")].filter((tr) =>
@@ -148,9 +150,8 @@ function readKpis(page: Page) {
     windows: [...document.querySelectorAll("#windows tbody tr")].map((tr) =>
       [...tr.children].map((td) => td.textContent)
     ),
-    botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] tbody tr')].map((tr) =>
-      [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))
-    ),
+    botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
     gauge: Number(
       (document.querySelector('figure[data-chart="edits_per_minute"] .plot') as HTMLElement)?.dataset.value,
     ),
