@@ -68,17 +68,23 @@ export async function fetchMonitor(
   return { timeseries, userType, editSize, changeType, wikis, topPages, recent };
 }
 
-/** Gold windows and anomalies of a range. */
+/**
+ * Gold windows and anomalies of a range. The windows are the page; the anomalies are one part of
+ * it, so their failure is reported beside the data (`anomalies: Error`) instead of failing all.
+ */
 export async function fetchKpis(
   range: Range,
   signal?: AbortSignal,
-): Promise<{ windows: KpiWindowT[]; anomalies: AnomaliesResponseT["anomalies"] }> {
+): Promise<{ windows: KpiWindowT[]; anomalies: AnomaliesResponseT["anomalies"] | Error }> {
   const q = apiQuery(range, {});
   const [kpis, anomalies] = await Promise.all([
     getJson<KpisResponseT>(`/api/kpis?${q}`, signal),
-    getJson<AnomaliesResponseT>(`/api/anomalies?${q}`, signal),
+    getJson<AnomaliesResponseT>(`/api/anomalies?${q}`, signal).then(
+      (r) => r.anomalies,
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    ),
   ]);
-  return { windows: kpis.windows, anomalies: anomalies.anomalies };
+  return { windows: kpis.windows, anomalies };
 }
 
 /** Callbacks of {@link subscribeLive}. */

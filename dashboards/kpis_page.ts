@@ -97,7 +97,10 @@ function draw(): void {
     v.anomalies.map((a) => [a.time, a.signal, a.value, a.mean, a.z]),
   );
   if (v.anomalies.length === 0) {
-    anomalies.tBodies[0].append(h("tr", {}, h("td", { colspan: 5 }, "No anomalies in this range")));
+    const text = v.anomaliesError ?? "No anomalies in this range";
+    anomalies.tBodies[0].append(
+      h("tr", {}, h("td", { colspan: 5, class: v.anomaliesError ? "error" : undefined }, text)),
+    );
   }
   const windows = byId<HTMLTableElement>("windows");
   fillTable(windows, [...GOLD_COLUMNS], []);

@@ -10,7 +10,7 @@ import { formatSigned, formatTime, type LiveStatus } from "./monitor_view.ts";
 export type KpisState =
   | { kind: "loading" }
   | { kind: "error"; message: string }
-  | { kind: "data"; windows: KpiWindowT[]; anomalies: AnomalyT[]; live: LiveStatus };
+  | { kind: "data"; windows: KpiWindowT[]; anomalies: AnomalyT[] | Error; live: LiveStatus };
 
 /** Every gold column in table order (DESIGN.md §3). */
 export const GOLD_COLUMNS = [
@@ -68,6 +68,8 @@ export interface KpisView {
   gauge: { value: number; max: number };
   trends: Array<{ key: string; label: string; value: number; share: number }>;
   anomalies: Array<{ time: string; signal: string; value: number; mean: number; z: number }>;
+  /** Why the anomalies are missing (their request failed), or null. */
+  anomaliesError: string | null;
   table: Array<{ cells: string[]; provisional: boolean; corrected: boolean }>;
 }
 
@@ -124,6 +126,7 @@ export function renderKpis(state: KpisState): KpisView {
     gauge: { value: 0, max: 1 },
     trends: [],
     anomalies: [],
+    anomaliesError: null,
     table: [],
   };
   if (state.kind === "loading") return blank;
@@ -131,6 +134,7 @@ export function renderKpis(state: KpisState): KpisView {
     return { ...blank, state: "error", message: `Cannot load data: ${state.message}` };
   }
   const ws = state.windows;
+  const found = state.anomalies instanceof Error ? [] : state.anomalies;
   const newest = ws.at(-1);
   const counts = { GROWING: 0, STABLE: 0, SHRINKING: 0 };
   for (const w of ws) counts[w.knowledge_trend]++;
@@ -152,7 +156,7 @@ export function renderKpis(state: KpisState): KpisView {
     human: ws.map((w) => w.human_edits),
     botPct: ws.map((w) => Math.round(w.bot_edit_percentage * 10) / 10),
     volatility: ws.map((w) => w.volatility_score),
-    markers: state.anomalies.map((a) => ({
+    markers: found.map((a) => ({
       x: Date.parse(a.window_start) / 1000,
       signal: a.signal,
       label: `${a.signal} at ${formatTime(a.window_start, true)}`,
@@ -167,7 +171,10 @@ export function renderKpis(state: KpisState): KpisView {
       value: counts[k],
       share: ws.length ? counts[k] / ws.length : 0,
     })),
-    anomalies: state.anomalies.map((a) => ({
+    anomaliesError: state.anomalies instanceof Error
+      ? `Anomalies unavailable: ${state.anomalies.message}`
+      : null,
+    anomalies: found.map((a) => ({
       time: formatTime(a.window_start, true),
       signal: a.signal,
       value: a.value,

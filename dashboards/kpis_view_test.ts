@@ -87,6 +87,13 @@ describe("renderKpis()", () => {
     }]);
   });
 
+  it("keeps the windows when only the anomalies failed, and says why", () => {
+    const v = renderKpis({ kind: "data", windows: [w1], anomalies: new Error("503"), live: "live" });
+    expect(v.state).toBe("ready");
+    expect(v.anomaliesError).toBe("Anomalies unavailable: 503");
+    expect(v.markers).toEqual([]);
+  });
+
   it("is empty without windows and tells errors apart", () => {
     expect(renderKpis({ kind: "data", windows: [], anomalies: [], live: "live" }).state).toBe("empty");
     expect(renderKpis({ kind: "error", message: "x" }).state).toBe("error");

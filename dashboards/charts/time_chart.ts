@@ -45,6 +45,23 @@ function stack(series: TimeSeries[]): number[][] {
   return acc;
 }
 
+/** `1.2M`, `450k`, `12` — y ticks that fit the axis. */
+function compact(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${+(n / 1e3).toFixed(0)}k`;
+  return `${+n.toFixed(1)}`;
+}
+
+/** Tick labels in UTC, 24-hour, with the date when the range spans more than a day. */
+function utcTick(x: number[]): (s: number) => string {
+  const multiDay = x.length > 1 && x[x.length - 1] - x[0] > 86_400;
+  return (s) => {
+    const iso = new Date(s * 1000).toISOString();
+    return multiDay ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+  };
+}
+
 /** Draws (or redraws) the chart into the figure and fills its data table. */
 export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
   charts.get(fig.plot)?.destroy();
@@ -60,10 +77,20 @@ export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
     cursor: { drag: { x: false, y: false } },
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     legend: { live: !prefersReducedMotion() },
-    scales: { x: { time: true }, pct: { range: [0, 100] } },
+    // Counts start at zero: a y axis from the minimum exaggerates small differences.
+    scales: {
+      x: { time: true },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+      pct: { range: [0, 100] },
+    },
     axes: [
-      { stroke: axisColor, grid, ticks: grid },
-      { stroke: axisColor, grid, ticks: grid, size: 56 },
+      {
+        stroke: axisColor,
+        grid,
+        ticks: grid,
+        values: (_u: uPlot, splits: number[]) => splits.map(utcTick(spec.x)),
+      },
+      { stroke: axisColor, grid, ticks: grid, size: 56, values: (_u: uPlot, v: number[]) => v.map(compact) },
       ...(spec.series.some((s) => s.scale === "pct")
         ? [{
           scale: "pct",

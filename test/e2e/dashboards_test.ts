@@ -47,7 +47,7 @@ async function api(route: string): Promise<any> {
 async function openPage(route: string, width = 1440): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(`${route}: ${m.text()}`);
+    if (m.type() === "error") consoleErrors.push(`${route}: ${m.text()} (${m.location().url})`);
   });
   page.on("pageerror", (e) => consoleErrors.push(`${route}: ${e.message}`));
   await page.goto(`${stack!.url}${route}`);
@@ -71,7 +71,9 @@ function readMonitor(page: Page) {
         key: (li as HTMLElement).dataset.key,
         events: Number((li as HTMLElement).dataset.value),
       }));
-    const overTime = [...document.querySelectorAll('figure[data-chart="events_over_time"] tbody tr')].map((
+    const overTime = [
+      ...document.querySelectorAll('figure[data-chart="events_over_time"] table.data-table tbody tr'),
+    ].map((
       tr,
     ) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value)));
     const topPages = [...document.querySelectorAll("#top-pages tbody tr")].filter((tr) =>
@@ -148,9 +150,8 @@ function readKpis(page: Page) {
     windows: [...document.querySelectorAll("#windows tbody tr")].map((tr) =>
       [...tr.children].map((td) => td.textContent)
     ),
-    botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] tbody tr')].map((tr) =>
-      [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))
-    ),
+    botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
     gauge: Number(
       (document.querySelector('figure[data-chart="edits_per_minute"] .plot') as HTMLElement)?.dataset.value,
     ),
@@ -248,7 +249,9 @@ describe("the dashboards in a browser", () => {
     expect(shown.botHuman).toEqual(windows.map((w: any) => [w.human_edits, w.bot_edits]));
     expect(shown.gauge).toBe(newest.edits_per_minute);
     expect(shown.provisional).toBe(newest.final ? "true" : "false");
-    const csv = await page.$eval("#csv", async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
+    const csv = fs.readFileSync(await download.path(), "utf8");
+    expect(download.suggestedFilename()).toBe("gold_wiki_kpis.csv");
     expect(csv.trimEnd().split("\r\n")).toHaveLength(windows.length + 1);
     await page.close();
   });
