@@ -14,6 +14,8 @@ import { committerName } from "../../durable-objects/table_committer/committer_c
 import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { buildRawEvents } from "../../r2/testing/raw_events_fixture.ts";
 import { SILVER } from "../../r2/tables/schemas.ts";
+import { DEAD_LETTER_QUEUE, RAW_EVENTS_QUEUE } from "./queue_names.ts";
+import { readHealth } from "../pipeline.ts";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -37,9 +39,14 @@ function run(tag: string, startMs: number, firstSeq: number): RawEventsMessage[]
   });
 }
 
-async function deliver(messages: RawEventsMessage[], attempts: number, on: Env = env) {
+async function deliver(
+  messages: RawEventsMessage[],
+  attempts: number,
+  on: Env = env,
+  queue = RAW_EVENTS_QUEUE,
+) {
   const batch = createMessageBatch(
-    "wiki-raw-events",
+    queue,
     messages.map((body) => ({ id: body.batch_id, timestamp: new Date(), attempts, body })),
   );
   await worker.queue(batch, on);
@@ -101,5 +108,36 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     expect(expected.map((w) => w.state)).toEqual(["final", "final", "final"]);
     expect(expected[0].row?.total_edits).toBe(24);
     expect(await shifted(BASE + DAY, DAY)).toEqual(expected);
+  });
+
+  // Continues the epoch of the test above (the one tracker has one epoch): numbers 42..45.
+  it("a dead-lettered message releases its number: health reason while the gap waits, the watermark moves on, the replay is late and the correction folds it in", async () => {
+    const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
+    const [dead, ...newer] = run("dlq", BASE + 2 * DAY, 42).slice(0, 4);
+    for (const m of newer) await deliver([m], 1);
+    expect((await tracker.status()).admission).toMatchObject({ next_seq: 42, held: 3 });
+    await new Promise((r) => setTimeout(r, 1_100));
+    const waiting = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" });
+    expect(waiting.status).toBe("degraded");
+    expect(waiting.reasons).toEqual([expect.stringContaining("admission gap: message 42")]);
+    const watermarkBefore = (await tracker.status()).watermark;
+
+    // Queues gives up on it: the DLQ consumer keeps it in R2 and releases its number.
+    expect((await deliver([dead], 1, env, DEAD_LETTER_QUEUE)).explicitAcks).toEqual([dead.batch_id]);
+    const released = await tracker.status();
+    expect(released.admission).toMatchObject({ next_seq: 46, held: 0, released: 1 });
+    expect(released.admission.released_batches[0]).toMatchObject({ seq: 42, batch_id: dead.batch_id });
+    expect(released.watermark!).toBeGreaterThan(watermarkBefore!);
+    const health = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" });
+    expect(health.reasons).toEqual([]);
+    expect(health.admission).toMatchObject({ released: 1 });
+
+    // The replay (the admin's dead-letter replay re-sends the same body): judged late, then folded in.
+    expect((await deliver([dead], 1)).explicitAcks).toEqual([dead.batch_id]);
+    await tracker.correct().then((r) => expect(r.late_events).toBe(24));
+    const [window] = await tracker.windows(BASE + 2 * DAY, BASE + 2 * DAY + 1);
+    expect(window).toMatchObject({ state: "final", late: 0 });
+    expect(window.row?.total_edits).toBe(24);
+    expect((await tracker.status()).uncorrected_late_events).toBe(0);
   });
 });
