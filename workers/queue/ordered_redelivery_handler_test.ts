@@ -117,7 +117,7 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     for (const m of newer) await deliver([m], 1);
     expect((await tracker.status()).admission).toMatchObject({ next_seq: 42, held: 3 });
     await new Promise((r) => setTimeout(r, 1_100));
-    const waiting = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" });
+    const waiting = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" } as unknown as Env);
     expect(waiting.status).toBe("degraded");
     expect(waiting.reasons).toEqual([expect.stringContaining("admission gap: message 42")]);
     const watermarkBefore = (await tracker.status()).watermark;
@@ -128,7 +128,7 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     expect(released.admission).toMatchObject({ next_seq: 46, held: 0, released: 1 });
     expect(released.admission.released_batches[0]).toMatchObject({ seq: 42, batch_id: dead.batch_id });
     expect(released.watermark!).toBeGreaterThan(watermarkBefore!);
-    const health = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" });
+    const health = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" } as unknown as Env);
     expect(health.reasons).toEqual([]);
     expect(health.admission).toMatchObject({ released: 1 });
 
