@@ -152,10 +152,12 @@ export async function stableReplayPort(persistDir: string): Promise<number> {
   const file = path.join(persistDir, "replay-port.json");
   try {
     const { port } = JSON.parse(fs.readFileSync(file, "utf8")) as { port?: unknown };
-    if (
-      typeof port === "number" && Number.isInteger(port) && port > 1023 && port < 65536 && await isFree(port)
-    ) {
-      return port;
+    if (typeof port === "number" && Number.isInteger(port) && port > 1023 && port < 65536) {
+      // A killed server's socket can take a moment to go away: wait for it (up to 15 s).
+      for (let attempt = 0; attempt < 30; attempt++) {
+        if (await isFree(port)) return port;
+        await sleep(500);
+      }
     }
   } catch {
     // none yet, or unreadable: pick a new one
