@@ -129,11 +129,13 @@ function route(context: ServerContext, request: Request, remote: string): Respon
 
 function openStream(context: ServerContext, request: Request, remote: string): Response {
   const { frames, options, counters, log } = context;
+  const lastEventId = request.headers.get("last-event-id");
   const plan = planStart(frames, {
-    lastEventId: request.headers.get("last-event-id"),
+    lastEventId,
     since: new URL(request.url).searchParams.get("since"),
   });
   if (!plan.ok) return json({ error: { status: plan.status, message: plan.message } }, plan.status);
+  counters.recordOpened(lastEventId, plan.index);
   if (plan.warning) log(`replay: warning: ${plan.warning}; starting from the beginning`);
   const number = ++counters.connectionsTotal;
   counters.connectionsOpen++;

@@ -5,7 +5,7 @@
 import { readLastMaintenance } from "./maintenance.ts";
 import { INGESTOR_NAME } from "../durable-objects/stream_ingestor/stream_ingestor_object.ts";
 import { WATERMARK_NAME } from "../durable-objects/watermark/watermark_tracker_object.ts";
-import { committerName } from "../durable-objects/table_committer/committer_core.ts";
+import { committerStub } from "../durable-objects/table_committer/lake_writer_binding.ts";
 import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
 import { TABLES } from "../r2/tables/schemas.ts";
 import { buildHealth } from "./health.ts";
@@ -17,10 +17,8 @@ export function ingestorStub(env: Env) {
   return env.STREAM_INGESTOR.getByName(INGESTOR_NAME);
 }
 
-/** The TableCommitter stub of a table. */
-export function committerStub(env: Env, table: string) {
-  return env.TABLE_COMMITTER.getByName(committerName(table));
-}
+/** The TableCommitter stub of a table (addressed below the Worker and the tracker). */
+export { committerStub };
 
 /** Prefix under which dead-lettered queue messages are kept (one object per batch id). */
 export const DEAD_LETTER_PREFIX = "dead-letter/";

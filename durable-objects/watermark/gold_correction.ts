@@ -10,8 +10,7 @@ import type { GoldRow } from "../../r2/tables/rows.ts";
 import { GOLD } from "../../r2/tables/schemas.ts";
 import { dayRange, planGoldCorrection } from "./correction_plan.ts";
 import { windowName } from "../gold_window/kpi.ts";
-import { writeDataFiles } from "../../workers/lake_writer.ts";
-import { committerStub } from "../../workers/pipeline.ts";
+import { committerStub, writeDataFiles } from "../table_committer/lake_writer_binding.ts";
 import type { TrackerTables } from "./tracker_tables_binding.ts";
 
 /** What the gold step did. */

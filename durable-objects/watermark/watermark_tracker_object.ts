@@ -5,7 +5,7 @@ import { windowName } from "../gold_window/kpi.ts";
 import { watermarkOf, windowsToFinalize } from "./watermark.ts";
 import { type AdmitRow, admitRows, type WindowBatch } from "./admission.ts";
 import { arrive, release, type SequenceTag } from "./sequencing.ts";
-import { writeAndStage } from "../../workers/lake_writer.ts";
+import { writeAndStage } from "../table_committer/lake_writer_binding.ts";
 import { correctGold, type GoldCorrectionReport } from "./gold_correction.ts";
 import { TRACKER_SCHEMA, TrackerTables } from "./tracker_tables_binding.ts";
 

@@ -31,7 +31,7 @@ export interface LocalStackOptions {
   streamUrl?: string;
   /** Worker port (default 8787); 0 picks a free one. */
   port?: number;
-  /** Replay server port (default: a free one). */
+  /** Replay server port (default: the state directory's own, see `stableReplayPort`). */
   replayPort?: number;
   /** Admin token (default: $ADMIN_TOKEN, else a random one). */
   token?: string;
@@ -143,9 +143,42 @@ interface StackContext {
   children: StackChild[];
 }
 
+/**
+ * The replay port of a state directory: the one persisted in `replay-port.json` when it is still
+ * free, else a fresh free one (then persisted). A restarted stack thus serves the same stream under
+ * the same URL, and the ingestor resumes with the `Last-Event-ID` it keeps for that URL.
+ */
+export async function stableReplayPort(persistDir: string): Promise<number> {
+  const file = path.join(persistDir, "replay-port.json");
+  try {
+    const { port } = JSON.parse(fs.readFileSync(file, "utf8")) as { port?: unknown };
+    if (typeof port === "number" && Number.isInteger(port) && port > 1023 && port < 65536) {
+      // A killed server's socket can take a moment to go away: wait for it (up to 15 s).
+      for (let attempt = 0; attempt < 30; attempt++) {
+        if (await isFree(port)) return port;
+        await sleep(500);
+      }
+    }
+  } catch {
+    // none yet, or unreadable: pick a new one
+  }
+  const port = await freePort();
+  fs.writeFileSync(file, JSON.stringify({ port }));
+  return port;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const net = await import("node:net");
+  return await new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 /** Starts the replay server and waits for its /health; resolves to its base URL. */
-async function startReplay(ctx: StackContext, files: string[]): Promise<string> {
-  const port = ctx.opts.replayPort ?? await freePort();
+async function startReplay(ctx: StackContext, files: string[], persistDir: string): Promise<string> {
+  const port = ctx.opts.replayPort ?? await stableReplayPort(persistDir);
   const args = [
     "run",
     "-A",
@@ -321,7 +354,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (!opts.live && !opts.files?.length) {
       throw new TypeError("startLocalStack: `files` is required unless `live`");
     }
-    const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!);
+    const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!, persistDir);
     const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
     const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false", ...opts.vars };
     if (streamUrl) vars.STREAM_URL = streamUrl;

@@ -12,6 +12,8 @@ export interface ReplayStats {
   connections: { total: number; open: number; cut: number };
   /** Index of the next frame after the last one served (on any connection), and its id. */
   position: { next: number; lastId: string | null };
+  /** Each connection's `Last-Event-ID` header and the frame index it was served from (first 100). */
+  opened: Array<{ lastEventId: string | null; startIndex: number }>;
   startedAt: string;
   uptimeSeconds: number;
 }
@@ -24,12 +26,18 @@ export class ReplayCounters {
   connectionsCut = 0;
   next = 0;
   lastId: string | null = null;
+  readonly opened: Array<{ lastEventId: string | null; startIndex: number }> = [];
   #startedMs: number;
   #lastReport: { ms: number; served: number };
 
   constructor(readonly frames: number, readonly files: string[], nowMs: number) {
     this.#startedMs = nowMs;
     this.#lastReport = { ms: nowMs, served: 0 };
+  }
+
+  /** Records a connection's resume header and start index (the first 100 connections). */
+  recordOpened(lastEventId: string | null, startIndex: number): void {
+    if (this.opened.length < 100) this.opened.push({ lastEventId, startIndex });
   }
 
   /** Records a chunk of events served. */
@@ -47,6 +55,7 @@ export class ReplayCounters {
       eventsServed: this.eventsServed,
       connections: { total: this.connectionsTotal, open: this.connectionsOpen, cut: this.connectionsCut },
       position: { next: this.next, lastId: this.lastId },
+      opened: [...this.opened],
       startedAt: new Date(this.#startedMs).toISOString(),
       uptimeSeconds: Math.round((nowMs - this.#startedMs) / 1000),
     };

@@ -21,9 +21,13 @@ describe("killing the local runtime three times during a replay", () => {
   let expected: Recomputation;
   let health: HealthReport;
   const receivedAtKill: number[] = [];
+  /** Per stack run: the replay server's first connection (its Last-Event-ID, start) and events served. */
+  const served: Array<{ lastEventId: string | null; startIndex: number; eventsServed: number }> = [];
+  let statusBeforeCorrection: HealthReport | undefined;
   let silverIds: string[] = [];
   let bronzeRaw: string[] = [];
   let goldRows: Record<string, unknown>[] = [];
+  let goldBeforeCorrection: Record<string, unknown>[] = [];
   let lake = "";
   let correctionReport: any;
   let stack: LocalStack | undefined;
@@ -50,13 +54,19 @@ describe("killing the local runtime three times during a replay", () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       receivedAtKill.push((await stack.health()).events.received);
+      served.push(replayRun(await stack.replayStats()));
       await stack.kill();
       stack = undefined;
     }
     stack = await start();
     health = await stack.waitIdle({ timeoutMs: 240_000, quietMs: 10_000 });
-    // Messages a killed runtime lost come back (outbox) after newer ones: their events can be
-    // late for windows already final. The correction folds them in; then gold is exact.
+    served.push(replayRun(await stack.replayStats()));
+    statusBeforeCorrection = health;
+    // Gold as ordered admission left it, before any correction ran.
+    const lakeBefore = path.join(RUN_DIR, "lake-before-correction");
+    exportLake(STATE, lakeBefore);
+    goldBeforeCorrection = (await readLakeTable(lakeBefore, "gold_wiki_kpis")).rows;
+    // The correction must find nothing to fold in (ordered admission judged nothing late).
     const correction = await fetch(`${stack.url}/api/admin/correction`, {
       method: "POST",
       headers: { authorization: `Bearer ${stack.token}` },
@@ -73,6 +83,19 @@ describe("killing the local runtime three times during a replay", () => {
     );
   }, 600_000);
 
+  function replayRun(stats: Record<string, unknown> | null) {
+    const s = stats as {
+      opened?: Array<{ lastEventId: string | null; startIndex: number }>;
+      eventsServed?: number;
+    };
+    const first = s?.opened?.[0];
+    return {
+      lastEventId: first?.lastEventId ?? null,
+      startIndex: first?.startIndex ?? -1,
+      eventsServed: s?.eventsServed ?? -1,
+    };
+  }
+
   afterAll(async () => {
     await stack?.stop();
   }, 60_000);
@@ -80,6 +103,33 @@ describe("killing the local runtime three times during a replay", () => {
   it("was killed while the replay was still running", () => {
     expect(receivedAtKill).toHaveLength(KILLS);
     for (const n of receivedAtKill) expect(n).toBeLessThan(expected.lines);
+  });
+
+  it("resumed each restart by Last-Event-ID: the replay server served only what followed", () => {
+    console.log(`restart: replay runs ${JSON.stringify(served)}`);
+    expect(served).toHaveLength(KILLS + 1);
+    expect(served[0]).toMatchObject({ lastEventId: null, startIndex: 0 });
+    for (const run of served.slice(1)) {
+      expect(run.lastEventId).not.toBeNull();
+      expect(run.startIndex).toBeGreaterThan(0);
+      expect(run.eventsServed).toBeLessThanOrEqual(expected.lines - run.startIndex);
+    }
+    const total = served.reduce((n, r) => n + r.eventsServed, 0);
+    expect(total).toBeLessThan(2 * expected.lines); // a full re-read per restart would be ≥ 4×
+  });
+
+  it("counts grew between kills and reached the input's totals", () => {
+    for (let i = 1; i < receivedAtKill.length; i++) {
+      expect(receivedAtKill[i]).toBeGreaterThan(receivedAtKill[i - 1]);
+    }
+    expect(health.events.received).toBe(expectedHealthEvents(expected).received);
+  });
+
+  it("judged no event late and had every final gold row right before any correction", () => {
+    const gold = statusBeforeCorrection?.gold as { uncorrected_late_events?: number } | undefined;
+    expect(gold?.uncorrected_late_events).toBe(0);
+    const final = expected.gold.filter((w) => w.window_end <= expected.watermark!);
+    expect(diffByKey(goldBeforeCorrection, final, "window_start", GOLD_COLUMNS)).toEqual([]);
   });
 
   it("ends with health counts equal to the recomputation", () => {
