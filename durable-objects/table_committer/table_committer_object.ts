@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { tableSpec } from "../../r2/tables/schemas.ts";
 import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
+import { compactTable } from "../../r2/iceberg/compaction.ts";
 import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import type { DataFile } from "../../r2/iceberg/data_file.ts";
 import {
@@ -195,11 +196,57 @@ export class TableCommitter extends DurableObject<Env> {
             filesDeleted: result.deleted.length,
           });
         }
+        if (job === "compact") {
+          const result = await compactTable(new R2BlobStore(this.env.LAKE), iceberg, tableSpec(table), {
+            targetBytes: Math.floor(policy.targetFileMb * 1024 * 1024),
+            nowMs,
+            tag: `${nowMs}-${crypto.randomUUID().slice(0, 8)}`,
+          });
+          if (result.kind === "committed") {
+            const version = (await iceberg.loadCurrent())?.version ?? 0;
+            this.#recordCommit({ kind: "committed", version, snapshotId: BigInt(result.snapshotId!) });
+          }
+          this.#add("data_files", result.outputs.length - result.inputs);
+          return report(result.kind === "noop" ? "nothing_to_do" : "done");
+        }
+        if (job === "rewrite_manifests") {
+          const result = await iceberg.rewriteManifests({ commitId: `rewrite-manifests-${nowMs}`, nowMs });
+          if (result.kind === "noop") return report("nothing_to_do");
+          this.#recordCommit(result);
+          return report("done");
+        }
         return report("failed", { error: `${job} is not implemented yet` });
       } catch (error) {
         return report("failed", { error: String(error) });
       }
     });
+  }
+
+  /**
+   * Forgets dedup state older than `horizonMs` before `nowMs`: claims (silver event ids, bronze
+   * identities) and the stages/owners of committed batches. A duplicate older than the horizon
+   * can no longer arrive (see claimHorizonMs). Pending stages and their owners' claims stay.
+   */
+  pruneClaims(table: string, horizonMs: number, nowMs: number): { claims: number; stages: number } {
+    this.#bind(table);
+    if (!Number.isFinite(horizonMs) || horizonMs < 3_600_000) {
+      throw new RangeError(`horizonMs too small: ${horizonMs}`);
+    }
+    const cutoff = nowMs - horizonMs;
+    const sql = this.ctx.storage.sql;
+    let claims = 0;
+    let stages = 0;
+    this.ctx.storage.transactionSync(() => {
+      claims = sql.exec(
+        "DELETE FROM claims WHERE claimed_at < ? AND owner NOT IN (SELECT so.owner FROM stage_owners so JOIN stages s ON s.stage_id = so.stage_id WHERE s.commit_id IS NULL OR s.commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done'))",
+        cutoff,
+      ).rowsWritten;
+      const done =
+        "SELECT stage_id FROM stages WHERE staged_at < ? AND commit_id IN (SELECT commit_id FROM commits WHERE state = 'done')";
+      sql.exec(`DELETE FROM stage_owners WHERE stage_id IN (${done})`, cutoff);
+      stages = sql.exec(`DELETE FROM stages WHERE stage_id IN (${done})`, cutoff).rowsWritten;
+    });
+    return { claims, stages };
   }
 
   /** Keys of the data files staged and not yet committed (orphan removal must not touch them). */

@@ -122,6 +122,33 @@ describe("table maintenance through the TableCommitter", () => {
     for (const w of [...lastFiles, ...inFlight]) expect(await env.LAKE.head(w.file.key)).not.toBeNull();
     committed.push(...last);
     await committer.commitNow();
+    const beforeCompaction = await audit();
+
+    // Compaction while another batch is staged (the job commits it first or after, never loses it).
+    const tail = sampleRows(SILVER, 3, DAY, "tail");
+    await stage(tail);
+    committed.push(...tail);
+    const compaction = await committer.maintain(SILVER.name, "compact", policy, Date.now());
+    expect(compaction).toMatchObject({ status: "done", error: null });
+    expect(compaction.files_after).toBeLessThan(compaction.files_before);
+    await committer.commitNow();
+    const afterCompaction = await audit();
+    expect(afterCompaction.files.length).toBeLessThanOrEqual(beforeCompaction.files.length);
+    const snapshot = (await table.snapshots()).find((s) => s.snapshot_id === compaction.snapshot_id)!;
+    expect(snapshot.operation).toBe("replace");
+    expect(snapshot.summary["added-records"]).toBe(snapshot.summary["deleted-records"]);
+
+    // More appends, then the manifest rewrite folds their one-file manifests into one (one day).
+    for (let i = 0; i < 3; i++) {
+      const rows = sampleRows(SILVER, 2, DAY, `late${i}`);
+      await stage(rows);
+      await committer.commitNow();
+      committed.push(...rows);
+    }
+    const rewrite = await committer.maintain(SILVER.name, "rewrite_manifests", policy, Date.now());
+    expect(rewrite).toMatchObject({ status: "done", manifests_after: 1, error: null });
+    expect(rewrite.manifests_before).toBeGreaterThan(1);
+    expect(rewrite.files_after).toBe(rewrite.files_before);
     await audit();
   });
 
