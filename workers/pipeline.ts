@@ -8,6 +8,7 @@ import { committerName } from "../durable-objects/table_committer/committer_core
 import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
 import { TABLES } from "../r2/tables/schemas.ts";
 import { buildHealth } from "./health.ts";
+import { healthThresholds } from "./health_reasons.ts";
 import { shouldAutoStart } from "../durable-objects/pipeline_control/control.ts";
 
 /** The StreamIngestor stub. */
@@ -95,6 +96,7 @@ export async function readHealth(env: Env) {
     deadLettered: deadLetters.total,
     deadLettersToReplay: deadLetters.toReplay,
     watermark,
+    thresholds: healthThresholds(env as unknown as Record<string, unknown>),
     gold: {
       ...gold,
       max_event_time: gold.max_event_time === null ? null : new Date(gold.max_event_time).toISOString(),
