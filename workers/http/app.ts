@@ -6,9 +6,11 @@ import { kpisRoutes } from "./kpis_routes.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
+import { readApiCors, requestLog, securityHeaders } from "./ops_middleware.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
+  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors)
   .get("/api/health", async (c) => c.json(await readHealth(c.env)))
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)
