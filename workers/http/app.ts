@@ -6,7 +6,7 @@ import { kpisRoutes } from "./kpis_routes.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
-import { readApiCors, requestLog, securityHeaders } from "./ops_middleware.ts";
+import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
