@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { REPO_ROOT, startLocalStack } from "./lib/local_stack.ts";
+import { PortInUseError, REPO_ROOT, startLocalStack } from "./lib/local_stack.ts";
 
 const LIVE_URL = "https://stream.wikimedia.org/v2/stream/recentchange";
 // Oldest capture first: in event-time order every recorded event is on time (a newer recording
@@ -47,16 +47,21 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 }
 
 const live = values.live && !values.demo;
-if (live) await checkReachable(values["stream-url"] ?? LIVE_URL);
+// Live mode always names its stream (wrangler.toml's STREAM_URL is this same URL), so the banner shows it.
+const liveUrl = values["stream-url"] ?? LIVE_URL;
+if (live) await checkReachable(liveUrl);
 
 const stack = await startLocalStack({
   live,
-  streamUrl: values["stream-url"],
+  streamUrl: live ? liveUrl : undefined,
   files: live ? undefined : (values.file?.map((f) => resolve(f)) ?? RECORDINGS),
   speed,
   port,
   cutEvery: values["cut-every"] ? Number(values["cut-every"]) : undefined,
   persistDir: values["persist-to"] ? resolve(values["persist-to"]) : undefined,
+}).catch((error) => {
+  if (error instanceof PortInUseError) fail(error.message, 1);
+  throw error;
 });
 
 let stopping = false;
@@ -131,7 +136,7 @@ async function checkReachable(url: string): Promise<void> {
   }
 }
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
   console.error(message);
-  process.exit(2);
+  process.exit(code);
 }

@@ -4,6 +4,7 @@
 import type { IngestorStatus } from "../durable-objects/stream_ingestor/ingestor_state.ts";
 import type { TableStatus } from "../durable-objects/table_committer/committer_core.ts";
 import type { ControlState } from "../durable-objects/pipeline_control/control.ts";
+import { assessHealth, type HealthThresholds } from "./health_reasons.ts";
 
 /** The `events` counts that reconcile: received − canary = bronze = silver + quarantine + duplicate. */
 export interface EventCounts {
@@ -31,6 +32,10 @@ export interface HealthInputs {
   admission?: Record<string, unknown>;
   /** Why the status is not "ok" (each reason degrades it). */
   reasons?: string[];
+  /** Thresholds of the verdict (wrangler.toml `HEALTH_*` vars); defaults when absent. */
+  thresholds?: HealthThresholds;
+  /** ISO time of the last maintenance run (null: none yet; absent: not reported). */
+  maintenanceLastRunAt?: string | null;
 }
 
 /** Builds the health report; `status` is "down" when ingestion is wanted but failing, "degraded" on errors. */
@@ -46,18 +51,23 @@ export function buildHealth(inputs: HealthInputs) {
     duplicate: byName("silver_wiki_events")?.duplicates ?? 0,
   };
   const pendingRows = inputs.tables.reduce((n, t) => n + t.pending_rows, 0);
-  const wanted = inputs.control.desired === "running";
-  const failing = wanted && !inputs.ingestor.connected && inputs.ingestor.last_error !== null;
-  const tableErrors = inputs.tables.filter((t) => t.last_error !== null);
   const deadLettersToReplay = inputs.deadLettersToReplay ?? inputs.deadLettered;
-  const reasons = inputs.reasons ?? [];
+  const late = inputs.gold?.uncorrected_late_events;
+  const verdict = assessHealth({
+    now: inputs.now,
+    desired: inputs.control.desired,
+    ingestor: inputs.ingestor,
+    tables: inputs.tables,
+    deadLettersToReplay,
+    uncorrectedLateEvents: typeof late === "number" ? late : 0,
+    maintenanceLastRunAt: inputs.maintenanceLastRunAt,
+  }, inputs.thresholds);
+  // Reasons reported by other objects (e.g. a stale admission gap) degrade an otherwise ok status.
+  const extra = inputs.reasons ?? [];
   return {
-    status: failing
-      ? "down"
-      : tableErrors.length || deadLettersToReplay > 0 || reasons.length
-      ? "degraded"
-      : "ok",
-    reasons,
+    status: verdict.status === "ok" && extra.length > 0 ? "degraded" : verdict.status,
+    reasons: [...verdict.reasons, ...extra], // /api/health answers 200 whatever the status
+
     now: new Date(inputs.now).toISOString(),
     watermark: inputs.watermark === null ? null : new Date(inputs.watermark).toISOString(),
     events,

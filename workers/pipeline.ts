@@ -9,6 +9,7 @@ import { committerStub } from "../durable-objects/table_committer/lake_writer_bi
 import { controlClient } from "../durable-objects/pipeline_control/control_client.ts";
 import { TABLES } from "../r2/tables/schemas.ts";
 import { buildHealth } from "./health.ts";
+import { healthThresholds } from "./health_reasons.ts";
 import { shouldAutoStart } from "../durable-objects/pipeline_control/control.ts";
 import { admissionReasons, gapBoundMs } from "../durable-objects/watermark/sequencing.ts";
 
@@ -104,6 +105,8 @@ export async function readHealth(env: Env) {
     deadLettered: deadLetters.total,
     deadLettersToReplay: deadLetters.toReplay,
     watermark,
+    thresholds: healthThresholds(env as unknown as Record<string, unknown>),
+    maintenanceLastRunAt: typeof maintenance?.at === "string" ? maintenance.at : null,
     gold: {
       ...gold,
       max_event_time: gold.max_event_time === null ? null : new Date(gold.max_event_time).toISOString(),

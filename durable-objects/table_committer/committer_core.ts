@@ -2,6 +2,7 @@
  * Pure helpers of the TableCommitter: deterministic ids, the JSON codec for staged data-file
  * descriptors (Uint8Array bounds and bigints survive SQLite text), and the status shape.
  */
+import type { DurationHistogram } from "./commit_duration.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 
@@ -81,6 +82,8 @@ export interface TableStatus {
   pending_stages: number;
   pending_rows: number;
   last_error: string | null;
+  /** Durations of this table's commits (durable; `wikiflare_commit_duration_seconds`). */
+  commit_duration?: DurationHistogram;
 }
 
 /** A partition replacement (the late-data correction): new files for whole partition days. */

@@ -1,3 +1,4 @@
+import { observe, parseHistogram } from "./commit_duration.ts";
 import { DurableObject } from "cloudflare:workers";
 import { tableSpec } from "../../r2/tables/schemas.ts";
 import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
@@ -277,6 +278,7 @@ export class TableCommitter extends DurableObject<Env> {
       pending_stages: pending.n,
       pending_rows: pending.r ?? 0,
       last_error: this.#lastError,
+      commit_duration: parseHistogram(this.#meta("commit_duration")),
     };
   }
 
@@ -322,6 +324,7 @@ export class TableCommitter extends DurableObject<Env> {
       commitId,
     ).toArray();
     const files = stages.flatMap((s) => decodeStaged<DataFile[]>(s.files));
+    const began = Date.now();
     const table = await this.#table();
     const result = await table.append(files, { commitId, nowMs: Date.now() });
     this.ctx.storage.transactionSync(() => {
@@ -332,6 +335,10 @@ export class TableCommitter extends DurableObject<Env> {
       // A pending commit found already in the table is our own that landed before this
       // bookkeeping (the object was evicted in between): it was never counted, so count it now.
       if (result.kind !== "noop") this.#recordCommit({ ...result, kind: "committed" });
+      if (result.kind !== "noop") {
+        const h = observe(parseHistogram(this.#meta("commit_duration")), (Date.now() - began) / 1000);
+        this.#setMeta("commit_duration", JSON.stringify(h));
+      }
     });
     // More may have been staged while this commit ran.
     if (sql.exec("SELECT 1 FROM stages WHERE commit_id IS NULL LIMIT 1").toArray().length) {

@@ -56,6 +56,9 @@ describe("TableCommitter on the real local R2", () => {
     const after = await committer.commitNow();
     expect(after.rows - before.rows).toBe(12);
     expect(after.commits - before.commits).toBe(1);
+    // The commit's duration is recorded durably, once per commit.
+    expect(after.commit_duration!.count - (before.commit_duration?.count ?? 0)).toBe(1);
+    expect(after.commit_duration!.sum).toBeGreaterThanOrEqual(before.commit_duration?.sum ?? 0);
     expect(after.pending_stages).toBe(0);
     const live = (await table.liveFiles()).map((f) => f.path);
     for (const f of files) expect(live).toContain(f.path);

@@ -1,13 +1,17 @@
 /**
  * Child processes of the local stack: spawned in their own process group with logs in a file,
- * stopped as whole trees (SIGTERM, then SIGKILL), and never left behind when the parent exits.
+ * stopped as whole trees (SIGTERM, then SIGKILL), and never left behind when the parent exits,
+ * however it exits: each child runs under a watchdog (`watchdog.ts`) that leads its group and
+ * ends it when the pipe from this process closes (the kernel closes it even on SIGKILL). This
+ * process, in turn, stops everything when its own parent goes away ({@link watchParent}).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import process from "node:process";
-import { setTimeout } from "node:timers";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** A child process started by {@link spawnLogged}. */
@@ -31,6 +35,7 @@ export function readOwnLog(child: StackChild): string {
 }
 
 const live = new Set<StackChild>();
+const WATCHDOG = path.join(path.dirname(fileURLToPath(import.meta.url)), "watchdog.ts");
 let hooksInstalled = false;
 
 /** Last `n` lines of a log file (for error messages). */
@@ -87,7 +92,8 @@ function installHooks(): void {
     }
   });
   let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  watchParent(() => process.kill(process.pid, "SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const onSignal = () => {
       if (stopping) return; // a second Ctrl-C must not cut the clean-up short
       stopping = true;
@@ -115,7 +121,16 @@ export function spawnLogged(
   const logOffset = fs.fstatSync(fd).size;
   const shown = args.join(" ").replace(/ADMIN_TOKEN:\S+/g, "ADMIN_TOKEN:***");
   fs.writeSync(fd, `\n--- ${new Date().toISOString()} ${cmd} ${shown}\n`);
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", fd, fd], detached: true });
+  // The watchdog leads the new group and keeps `cmd` in it; its stdin is the pipe whose EOF
+  // (this process died) makes it end the group.
+  const runtime = "deno" in process.versions ? [process.execPath, "run", "-A"] : [process.execPath];
+  const proc = spawn(runtime[0]!, [...runtime.slice(1), WATCHDOG, "--", cmd, ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["pipe", fd, fd],
+    detached: true,
+  });
+  proc.stdin?.on("error", () => {}); // the watchdog is gone: nothing to tell it
   fs.closeSync(fd);
   const child: StackChild = {
     name,
@@ -137,6 +152,83 @@ export function spawnLogged(
   });
   live.add(child);
   return child;
+}
+
+/**
+ * The processes whose death means this one was orphaned: the parent and, when the parent is a
+ * `sh -c` wrapper (what `npm run` puts between npm and the script), the parent's parent.
+ */
+function ancestry(): number[] {
+  const chain = [process.ppid];
+  const stat = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  const parent = stat(process.ppid);
+  if (parent === null) return chain; // no /proc (macOS): the parent pid alone
+  let args: string[] = [];
+  try {
+    args = fs.readFileSync(`/proc/${process.ppid}/cmdline`, "utf8").split("\0");
+  } catch { /* unreadable */ }
+  if (/^(sh|dash|bash|zsh)$/.test(path.basename(args[0] ?? "")) && args[1] === "-c") {
+    const grand = Number(parent.slice(parent.lastIndexOf(")") + 2).split(" ")[1]);
+    if (grand > 1) chain.push(grand);
+  }
+  return chain;
+}
+
+/** Parent pid of `pid` (null when unknown). */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+let watching = false;
+/**
+ * Calls `onOrphaned` once when this process loses its parent (or, under `npm run`, npm): the
+ * parent pid changes, or the `sh -c` wrapper between them is reparented. Polls every 500 ms.
+ */
+export function watchParent(onOrphaned: () => void): void {
+  if (watching) return;
+  watching = true;
+  const chain = ancestry();
+  const timer = setInterval(() => {
+    const gone = process.ppid !== chain[0] ||
+      (chain.length > 1 && parentOf(chain[0]!) !== null && parentOf(chain[0]!) !== chain[1]);
+    if (!gone) return;
+    clearInterval(timer);
+    process.stderr.write(`parent process ${chain.join("/")} is gone: stopping every child process\n`);
+    onOrphaned();
+  }, 500);
+  timer.unref();
+}
+
+/** Fails clearly when something already listens on `port` (another demo, a stranger). */
+export async function assertPortFree(port: number, what: string, host = "127.0.0.1"): Promise<void> {
+  const error = await new Promise<(Error & { code?: string }) | null>((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", (e) => resolve(e as Error & { code?: string }));
+    srv.listen(port, host, () => srv.close(() => resolve(null)));
+  });
+  if (error?.code === "EADDRINUSE") {
+    throw new PortInUseError(
+      `port ${port} (${what}) is already in use on ${host} — another wikiflare run, or some other ` +
+        `program, is listening there. Stop it, or choose another port (--port).`,
+    );
+  }
+  if (error) throw error;
+}
+
+/** {@link assertPortFree}'s error. */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
 }
 
 export async function freePort(): Promise<number> {

@@ -62,7 +62,14 @@ export {
   parseCronTriggers,
   pendingWork,
 } from "./local_stack_core.ts";
-export { spawnLogged, type StackChild, stopChild, tailFile } from "./child_processes.ts";
+export {
+  assertPortFree,
+  PortInUseError,
+  spawnLogged,
+  type StackChild,
+  stopChild,
+  tailFile,
+} from "./child_processes.ts";
 import {
   cronMatches,
   idleFingerprint,
@@ -72,6 +79,7 @@ import {
   pendingWork,
 } from "./local_stack_core.ts";
 import {
+  assertPortFree,
   fetchText,
   freePort,
   spawnLogged,
@@ -179,6 +187,7 @@ async function isFree(port: number): Promise<boolean> {
 /** Starts the replay server and waits for its /health; resolves to its base URL. */
 async function startReplay(ctx: StackContext, files: string[], persistDir: string): Promise<string> {
   const port = ctx.opts.replayPort ?? await stableReplayPort(persistDir);
+  await assertPortFree(port, "the replay server");
   const args = [
     "run",
     "-A",
@@ -211,6 +220,7 @@ async function startWrangler(
   persistDir: string,
 ): Promise<string> {
   const port = ctx.opts.port === 0 ? await freePort() : ctx.opts.port ?? 8787;
+  await assertPortFree(port, "the Worker"); // never talk to a runtime some other run left behind
   const args = [
     "dev",
     "--ip",
@@ -351,6 +361,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   try {
     fs.mkdirSync(persistDir, { recursive: true });
+    if (opts.port !== 0) await assertPortFree(opts.port ?? 8787, "the Worker"); // before any child starts
     if (!opts.live && !opts.files?.length) {
       throw new TypeError("startLocalStack: `files` is required unless `live`");
     }

@@ -7,16 +7,20 @@ import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
 import { eventsRoutes } from "./events_routes.ts";
 import { maintenanceRoutes } from "./maintenance_routes.ts";
+import { metricsRoutes } from "./metrics_routes.ts";
+import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
+  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors)
   .get("/api/health", async (c) => c.json(await readHealth(c.env)))
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)
   .route("/api/events", eventsRoutes)
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin/maintenance", maintenanceRoutes)
-  .route("/api/admin", adminRoutes);
+  .route("/api/admin", adminRoutes)
+  .route("/metrics", metricsRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);

@@ -1,0 +1,185 @@
+/**
+ * Nothing outlives its parent: a SIGKILLed `npm run demo` (or any script that spawned children
+ * through spawnLogged) leaves no process behind and frees its port; a second demo on a taken
+ * port says so and exits instead of talking to whatever listens there.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { spawn } from "node:child_process";
+import type { Buffer } from "node:buffer";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../scripts/lib/local_stack.ts";
+
+/** Alive and not a zombie (a container's pid 1 may never reap reparented children). */
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+};
+
+/** Every live descendant of `root` (walking /proc's parent pids), with its command line. */
+function descendants(root: number): Map<number, string> {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch { /* gone meanwhile */ }
+  }
+  const found = new Map<number, string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parentOf) {
+      if (!found.has(pid) && (ppid === root || found.has(ppid))) {
+        let cmd = "?";
+        try {
+          cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+        } catch { /* gone */ }
+        found.set(pid, cmd);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Waits until every pid is dead; returns the survivors (command lines). */
+async function waitAllDead(pids: Map<number, string>, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = [...pids.keys()].filter(isAlive);
+  while (alive.length && Date.now() < deadline) {
+    await sleep(200);
+    alive = alive.filter(isAlive);
+  }
+  return alive.map((p) => `${p} ${pids.get(p)}`);
+}
+
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+/** Last resort after a failed test: SIGKILL whatever is still alive. */
+function reapLater(pids: () => Iterable<number>) {
+  cleanup.push(() => {
+    for (const p of pids()) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch { /* gone */ }
+    }
+  });
+}
+
+describe("children die with their parent", () => {
+  it("SIGKILL of a script that spawned children leaves neither child nor grandchild", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orphan-"));
+    const script = path.join(dir, "parent.ts");
+    const log = path.join(dir, "tree.log");
+    fs.writeFileSync(
+      script,
+      `import { spawnLogged } from ${JSON.stringify(path.join(REPO_ROOT, "scripts/lib/child_processes.ts"))};
+const c = spawnLogged("tree", "bash", ["-c", "sleep 300 & echo $! ; wait"], { cwd: "/", env: process.env, logFile: ${
+        JSON.stringify(log)
+      } });
+console.log("child " + c.proc.pid);
+setInterval(() => {}, 1000);
+`,
+    );
+    const parent = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+    let tree = new Map<number, string>();
+    reapLater(() => tree.keys());
+    for (let i = 0; i < 100 && ![...tree.values()].some((c) => c.startsWith("sleep")); i++) {
+      await sleep(100);
+      tree = descendants(parent.pid!);
+    }
+    expect([...tree.values()].some((c) => c.startsWith("sleep 300"))).toBe(true);
+    expect([...tree.values()].some((c) => c.includes("watchdog.ts"))).toBe(true);
+    parent.kill("SIGKILL");
+    expect(await waitAllDead(tree, 10_000)).toEqual([]);
+  });
+
+  it("a second demo on a taken port says so and exits without starting anything", async () => {
+    const port = await freePort();
+    const stranger = net.createServer((s) => s.end("HTTP/1.1 200 OK\r\n\r\n{}"));
+    await new Promise<void>((r) => stranger.listen(port, "127.0.0.1", r));
+    cleanup.push(() => stranger.close());
+    const persist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orphan-busy-")), "state");
+    const demo = spawn("npm", ["run", "demo", "--", "--port", String(port), "--persist-to", persist], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    demo.stderr.on("data", (d: Buffer) => err += String(d));
+    const code = await new Promise<number | null>((r) => demo.once("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(new RegExp(`port ${port} \\(the Worker\\) is already in use`));
+    expect(fs.existsSync(path.join(path.dirname(persist), "logs", "replay.log"))).toBe(false);
+  }, 60_000);
+
+  it("SIGKILL of `npm run demo` leaves no process of it and frees the port", async () => {
+    const port = await freePort();
+    const persist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orphan-demo-")), "state");
+    const demo = spawn("npm", [
+      "run",
+      "demo",
+      "--",
+      "--port",
+      String(port),
+      "--speed",
+      "max",
+      "--persist-to",
+      persist,
+    ], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ADMIN_TOKEN: "orphan-test" },
+    });
+    let err = "";
+    demo.stderr.on("data", (d: Buffer) => err += String(d));
+    let tree = new Map<number, string>();
+    reapLater(() => tree.keys());
+    const deadline = Date.now() + 150_000;
+    while (!/wikiflare is running \(demo mode\), reading http:\/\/127\.0\.0\.1:\d+\//.test(err)) {
+      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`demo did not start:\n${err}`);
+      await sleep(500);
+    }
+    tree = descendants(demo.pid!);
+    const commands = [...tree.values()].join("\n");
+    expect(commands).toMatch(/workerd/);
+    expect(commands).toMatch(/replay_server\.ts/);
+    expect(await portFree(port)).toBe(false);
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(health.status).toBe(200);
+
+    demo.kill("SIGKILL"); // npm alone: sh, node, wrangler, workerd and deno must follow
+    expect(await waitAllDead(tree, 30_000)).toEqual([]);
+    expect(await portFree(port)).toBe(true);
+  }, 240_000);
+});
