@@ -13,6 +13,11 @@ export interface BlobStore {
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean>;
   /** The object's size, or null when `key` is absent. */
   head(key: string): Promise<{ size: number } | null>;
+  /**
+   * When the object was last written (epoch ms), or null when `key` is absent. Optional: a
+   * store without it makes age-based cleanup (orphan removal) treat every object as too new.
+   */
+  uploadedMs?(key: string): Promise<number | null>;
   /** All keys that start with `prefix`, in ascending order (paginates internally). */
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys; absent keys are ignored. */

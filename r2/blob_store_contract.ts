@@ -21,6 +21,15 @@ export function describeBlobStoreContract(name: string, create: () => BlobStore 
       expect(await store.head(`${p}missing`)).toBeNull();
     });
 
+    it("uploadedMs() is near the write time, and null for an absent key", async ({ expect }) => {
+      const { store, p } = await fresh();
+      const before = Date.now();
+      await store.put(`${p}aged`, new Uint8Array([1]));
+      const at = await store.uploadedMs!(`${p}aged`);
+      expect(Math.abs(at! - before)).toBeLessThan(60_000);
+      expect(await store.uploadedMs!(`${p}missing`)).toBeNull();
+    });
+
     it("put() stores bytes that get() returns and head() sizes, and replaces them", async ({ expect }) => {
       const { store, p } = await fresh();
       const bytes = new Uint8Array([0, 1, 2, 255, 128, 10]);

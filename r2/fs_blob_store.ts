@@ -54,6 +54,17 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** The object's size, or null. */
+  async uploadedMs(key: string): Promise<number | null> {
+    try {
+      const info = await stat(this.#path(key));
+      return info.isFile() ? Math.floor(info.mtimeMs) : null;
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return null;
+      throw error;
+    }
+  }
+
+  /** The object's size, or null. */
   async head(key: string): Promise<{ size: number } | null> {
     try {
       const info = await stat(this.#path(key));

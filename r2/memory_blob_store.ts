@@ -3,6 +3,13 @@ import type { BlobStore } from "./blob_store.ts";
 /** A BlobStore held in a Map: for tests and scripts. Stores copies, so callers may reuse buffers. */
 export class MemoryBlobStore implements BlobStore {
   readonly #objects = new Map<string, Uint8Array>();
+  readonly #uploaded = new Map<string, number>();
+  readonly #now: () => number;
+
+  /** `now` stamps each write (default Date.now); tests pass a clock to age objects. */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Returns a copy of the object's bytes, or null. */
   get(key: string): Promise<Uint8Array | null> {
@@ -13,6 +20,7 @@ export class MemoryBlobStore implements BlobStore {
   /** Writes (or replaces) `key`. */
   put(key: string, bytes: Uint8Array): Promise<void> {
     this.#objects.set(checkKey(key), bytes.slice());
+    this.#uploaded.set(key, this.#now());
     return Promise.resolve();
   }
 
@@ -20,7 +28,13 @@ export class MemoryBlobStore implements BlobStore {
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     if (this.#objects.has(checkKey(key))) return Promise.resolve(false);
     this.#objects.set(key, bytes.slice());
+    this.#uploaded.set(key, this.#now());
     return Promise.resolve(true);
+  }
+
+  /** When the object was last written (the clock's time), or null. */
+  uploadedMs(key: string): Promise<number | null> {
+    return Promise.resolve(this.#objects.has(key) ? this.#uploaded.get(key)! : null);
   }
 
   /** The object's size, or null. */
@@ -36,7 +50,10 @@ export class MemoryBlobStore implements BlobStore {
 
   /** Deletes the keys; absent keys are ignored. */
   delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.#objects.delete(key);
+    for (const key of keys) {
+      this.#objects.delete(key);
+      this.#uploaded.delete(key);
+    }
     return Promise.resolve();
   }
 }

@@ -15,7 +15,7 @@ export interface R2BucketLike {
     value: ArrayBufferView,
     options?: { onlyIf?: { etagDoesNotMatch?: string } },
   ): Promise<unknown>;
-  head(key: string): Promise<{ size: number } | null>;
+  head(key: string): Promise<{ size: number; uploaded?: Date } | null>;
   list(options: { prefix: string; cursor?: string }): Promise<
     { objects: { key: string }[]; truncated: boolean; cursor?: string }
   >;
@@ -45,6 +45,12 @@ export class R2BlobStore implements BlobStore {
   async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     const written = await this.#bucket.put(key, bytes, { onlyIf: { etagDoesNotMatch: "*" } });
     return written !== null;
+  }
+
+  /** When R2 stored the object (its `uploaded` time), or null. */
+  async uploadedMs(key: string): Promise<number | null> {
+    const object = await this.#bucket.head(key);
+    return object?.uploaded ? object.uploaded.getTime() : null;
   }
 
   /** The object's size, or null. */

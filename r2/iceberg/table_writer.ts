@@ -49,6 +49,7 @@ import {
   planOldMetadata,
   type RetentionPolicy,
 } from "./expire_plan.ts";
+import { oldEnough, orphanCandidates } from "./orphan_plan.ts";
 import {
   type CommitOptions,
   type CommitResult,
@@ -279,6 +280,49 @@ export class IcebergTable {
       expired: expired.map((s) => s["snapshot-id"].toString()),
       filesDeleted: keys.length,
     };
+  }
+
+  /**
+   * Deletes orphans (see orphan_plan.ts): lists the table's objects first, then loads the
+   * current metadata, so a file committed in between counts as referenced; `protectedKeys`
+   * (the committer's staged files) are never touched, nor anything younger than `minAgeMs`.
+   */
+  async removeOrphans(options: {
+    nowMs: number;
+    minAgeMs: number;
+    protectedKeys?: Iterable<string>;
+  }): Promise<{ deleted: string[]; tooYoung: number }> {
+    const listed = await this.#store.list(`${this.prefix}/`);
+    const current = await this.#load();
+    if (!current) return { deleted: [], tooYoung: 0 };
+    const referenced = new Set<string>();
+    const key = (uri: string) => keyFromUri(this.location, this.prefix, uri);
+    const manifestPaths = new Set<string>();
+    for (const snapshot of current.metadata.snapshots) {
+      referenced.add(key(snapshot["manifest-list"]));
+      for (const m of await loadManifestList(this.#store, this.#place(), snapshot)) {
+        manifestPaths.add(m.manifest_path);
+      }
+    }
+    for (const path of manifestPaths) {
+      referenced.add(key(path));
+      const bytes = await this.#store.get(key(path));
+      if (!bytes) throw new Error(`Manifest ${path} of a kept snapshot is missing`);
+      for (const e of await decodeManifest(bytes, this.#place())) referenced.add(key(e.file.path));
+    }
+    const candidates = orphanCandidates(
+      this.prefix,
+      listed,
+      referenced,
+      new Set(options.protectedKeys ?? []),
+    );
+    const deleted: string[] = [];
+    for (const candidate of candidates) {
+      const uploaded = this.#store.uploadedMs ? await this.#store.uploadedMs(candidate) : null;
+      if (oldEnough(uploaded, options.nowMs, options.minAgeMs)) deleted.push(candidate);
+    }
+    for (let i = 0; i < deleted.length; i += 1000) await this.#store.delete(deleted.slice(i, i + 1000));
+    return { deleted, tooYoung: candidates.length - deleted.length };
   }
 
   async #commit(

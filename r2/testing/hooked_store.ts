@@ -15,6 +15,7 @@ export class HookedStore implements BlobStore {
   constructor(readonly inner: BlobStore, readonly hooks: StoreHooks) {}
   get = (key: string) => this.inner.get(key);
   head = (key: string) => this.inner.head(key);
+  uploadedMs = (key: string) => this.inner.uploadedMs?.(key) ?? Promise.resolve(null);
   list = (prefix: string) => this.inner.list(prefix);
   delete = (keys: string[]) => this.inner.delete(keys);
   put = (key: string, bytes: Uint8Array) => {
