@@ -2,6 +2,7 @@
  * Shell helpers that address the Durable Objects by their one naming function each, and the
  * pipeline-wide actions the HTTP admin API and the crons share.
  */
+import { readLastMaintenance } from "./maintenance.ts";
 import { INGESTOR_NAME } from "../durable-objects/stream_ingestor/stream_ingestor_object.ts";
 import { WATERMARK_NAME } from "../durable-objects/watermark/watermark_tracker_object.ts";
 import { committerName } from "../durable-objects/table_committer/committer_core.ts";
@@ -79,15 +80,16 @@ export async function countDeadLetters(env: Env): Promise<{ total: number; toRep
 
 /** Collects every object's report into the `/api/health` shape. */
 export async function readHealth(env: Env) {
-  const [control, ingestor, tables, deadLetters, tracker] = await Promise.all([
+  const [control, ingestor, tables, deadLetters, tracker, maintenance] = await Promise.all([
     controlClient(env.PIPELINE_CONTROL).get(),
     ingestorStub(env).status(),
     Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name))),
     countDeadLetters(env),
     env.WATERMARK.getByName(WATERMARK_NAME).status(),
+    readLastMaintenance(env),
   ]);
   const { watermark, ...gold } = tracker;
-  return buildHealth({
+  const health = buildHealth({
     now: Date.now(),
     control,
     ingestor,
@@ -100,4 +102,5 @@ export async function readHealth(env: Env) {
       max_event_time: gold.max_event_time === null ? null : new Date(gold.max_event_time).toISOString(),
     },
   });
+  return { ...health, maintenance };
 }

@@ -14,6 +14,12 @@ import {
   type StageInput,
   type TableStatus,
 } from "./committer_core.ts";
+import {
+  type JobReport,
+  jobReport,
+  type MaintenanceJob,
+  type MaintenancePolicy,
+} from "./maintenance_core.ts";
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -25,6 +31,7 @@ const SCHEMA = [
 ];
 const COMMIT_NOW_FILES = 200;
 const RETRY_MS = 5_000;
+const HOUR_MS = 3_600_000;
 
 /**
  * TableCommitter: the only writer of one Iceberg table's metadata. Keeps the table's
@@ -146,6 +153,61 @@ export class TableCommitter extends DurableObject<Env> {
       });
       return { ok: true, kind: result.kind, deleted: live.length, added: input.files.length };
     });
+  }
+
+  /**
+   * Runs one maintenance job on the table, serialised with the streaming commits (the same
+   * queue), and reports it; a failure is reported, never thrown.
+   */
+  maintain(table: string, job: MaintenanceJob, policy: MaintenancePolicy, nowMs: number): Promise<JobReport> {
+    this.#bind(table);
+    return this.#exclusive(async () => {
+      const started = Date.now();
+      const iceberg = await this.#table();
+      const before = await iceberg.counts();
+      const report = (status: JobReport["status"], extra: Partial<Parameters<typeof jobReport>[0]> = {}) =>
+        iceberg.counts().then((after) =>
+          jobReport({ table, job, status, before, after, tookMs: Date.now() - started, ...extra })
+        );
+      try {
+        if (job === "expire_snapshots") {
+          const result = await iceberg.expireSnapshots({
+            nowMs,
+            maxAgeMs: policy.snapshotMaxAgeHours * HOUR_MS,
+            retainLast: policy.snapshotRetainLast,
+          });
+          if (result.kind === "lost_race") {
+            return report("failed", { error: "another writer committed first; nothing was changed" });
+          }
+          if (result.kind === "expired") this.#setMeta("version", String(result.version));
+          return report(result.kind === "noop" ? "nothing_to_do" : "done", {
+            snapshotsExpired: result.expired.length,
+            filesDeleted: result.filesDeleted,
+          });
+        }
+        if (job === "remove_orphans") {
+          const result = await iceberg.removeOrphans({
+            nowMs,
+            minAgeMs: policy.orphanMinAgeHours * HOUR_MS,
+            protectedKeys: this.#stagedKeys(),
+          });
+          return report(result.deleted.length ? "done" : "nothing_to_do", {
+            filesDeleted: result.deleted.length,
+          });
+        }
+        return report("failed", { error: `${job} is not implemented yet` });
+      } catch (error) {
+        return report("failed", { error: String(error) });
+      }
+    });
+  }
+
+  /** Keys of the data files staged and not yet committed (orphan removal must not touch them). */
+  #stagedKeys(): string[] {
+    const rows = this.ctx.storage.sql.exec<{ files: string }>(
+      "SELECT files FROM stages WHERE commit_id IS NULL OR commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done')",
+    ).toArray();
+    return rows.flatMap((r) => decodeStaged<DataFile[]>(r.files).map((f) => f.key));
   }
 
   /** Reports the table's commit state and counters (binding the object to `table` when given). */

@@ -203,6 +203,19 @@ export class IcebergTable {
     return manifests.flatMap((m) => m.entries.filter((e) => e.status !== 2).map((e) => e.file));
   }
 
+  /** The current snapshot's id, live data files, their bytes and its manifests. */
+  async counts(): Promise<{ snapshotId: string | null; files: number; bytes: number; manifests: number }> {
+    const loaded = await this.#load();
+    const snapshot = loaded ? currentSnapshot(loaded.metadata) : undefined;
+    if (!snapshot) return { snapshotId: null, files: 0, bytes: 0, manifests: 0 };
+    return {
+      snapshotId: snapshot["snapshot-id"].toString(),
+      files: Number(snapshot.summary["total-data-files"] ?? 0),
+      bytes: Number(snapshot.summary["total-files-size"] ?? 0),
+      manifests: (await loadManifestList(this.#store, this.#place(), snapshot)).length,
+    };
+  }
+
   /** Every snapshot, oldest first (JSON-safe). */
   async snapshots(): Promise<SnapshotInfo[]> {
     return ((await this.#load())?.metadata.snapshots ?? []).map(snapshotInfoOf);

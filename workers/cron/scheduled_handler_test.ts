@@ -5,7 +5,9 @@ import worker from "../main.ts";
 import { startIngest, stopIngest } from "../pipeline.ts";
 import { INGESTOR_NAME } from "../../durable-objects/stream_ingestor/stream_ingestor_object.ts";
 import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
-import { CORRECTION_CRON } from "./scheduled_handler.ts";
+import { CORRECTION_CRON, MAINTENANCE_CRON } from "./scheduled_handler.ts";
+import { MAINTENANCE_REPORT_KEY } from "../maintenance.ts";
+import { TABLES } from "../../r2/tables/schemas.ts";
 
 describe("cron watchdog", () => {
   it("restarts a stopped ingestor when ingestion is wanted", async () => {
@@ -62,5 +64,22 @@ describe("cron correction", () => {
     expect(status.uncorrected_late_events).toBe(0);
     expect(status.corrections).toBe(1);
     expect((await tracker.windows(t, t + 1))[0].row?.total_edits).toBe(2);
+  });
+});
+
+describe("cron maintenance", () => {
+  it("runs every job on every table every 2 hours and keeps the report for /api/health", async () => {
+    const at = Date.now();
+    await worker.scheduled(createScheduledController({ cron: MAINTENANCE_CRON, scheduledTime: at }), env);
+    const report = await (await env.LAKE.get(MAINTENANCE_REPORT_KEY))!.json() as {
+      at: string;
+      jobs: { table: string; job: string }[];
+    };
+    expect(report.at).toBe(new Date(at).toISOString());
+    expect(report.jobs.map((j) => `${j.table}/${j.job}`)).toEqual(
+      TABLES.flatMap((t) =>
+        ["compact", "rewrite_manifests", "expire_snapshots", "remove_orphans"].map((j) => `${t.name}/${j}`)
+      ),
+    );
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * Shell: runs table maintenance jobs (DESIGN.md §6) through each table's TableCommitter (so a
+ * job serialises with that table's streaming commits), logs one JSON line per job with its
+ * report, and keeps the last run's report in the lake bucket for `/api/health`.
+ */
+import {
+  type JobReport,
+  type MaintenanceJob,
+  maintenancePolicy,
+} from "../durable-objects/table_committer/maintenance_core.ts";
+import { committerName } from "../durable-objects/table_committer/committer_core.ts";
+
+/** Where the last maintenance report is kept (outside the warehouse, beside the dead letters). */
+export const MAINTENANCE_REPORT_KEY = "maintenance/last_report.json";
+
+/** The answer of a maintenance run. */
+export interface MaintenanceRun {
+  jobs: JobReport[];
+  took_ms: number;
+}
+
+/** Runs `jobs` in order on each of `tables` (one table's jobs one after another). */
+export async function runMaintenance(
+  env: Env,
+  options: { jobs: readonly MaintenanceJob[]; tables: readonly string[]; now: number },
+): Promise<MaintenanceRun> {
+  const started = Date.now();
+  const policy = maintenancePolicy(env);
+  const perTable = await Promise.all(options.tables.map(async (table) => {
+    const reports: JobReport[] = [];
+    for (const job of options.jobs) {
+      const report = await env.TABLE_COMMITTER.getByName(committerName(table)).maintain(
+        table,
+        job,
+        policy,
+        options.now,
+      ) as JobReport;
+      const log = report.status === "failed" ? console.error : console.log;
+      log(JSON.stringify({ msg: "Maintenance job ran", ...report }));
+      reports.push(report);
+    }
+    return reports;
+  }));
+  const run = { jobs: perTable.flat(), took_ms: Date.now() - started };
+  await env.LAKE.put(
+    MAINTENANCE_REPORT_KEY,
+    JSON.stringify({ at: new Date(options.now).toISOString(), ...run }),
+  );
+  return run;
+}
+
+/** The last run's report (with its `at` time), or null before the first run. */
+export async function readLastMaintenance(env: Env): Promise<Record<string, unknown> | null> {
+  const object = await env.LAKE.get(MAINTENANCE_REPORT_KEY);
+  return object ? await object.json() : null;
+}
