@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { tableSpec } from "../../r2/tables/schemas.ts";
 import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
+import { compactTable } from "../../r2/iceberg/compaction.ts";
 import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import type { DataFile } from "../../r2/iceberg/data_file.ts";
 import {
@@ -194,6 +195,19 @@ export class TableCommitter extends DurableObject<Env> {
           return report(result.deleted.length ? "done" : "nothing_to_do", {
             filesDeleted: result.deleted.length,
           });
+        }
+        if (job === "compact") {
+          const result = await compactTable(new R2BlobStore(this.env.LAKE), iceberg, tableSpec(table), {
+            targetBytes: Math.floor(policy.targetFileMb * 1024 * 1024),
+            nowMs,
+            tag: `${nowMs}-${crypto.randomUUID().slice(0, 8)}`,
+          });
+          if (result.kind === "committed") {
+            const version = (await iceberg.loadCurrent())?.version ?? 0;
+            this.#recordCommit({ kind: "committed", version, snapshotId: BigInt(result.snapshotId!) });
+          }
+          this.#add("data_files", result.outputs.length - result.inputs);
+          return report(result.kind === "noop" ? "nothing_to_do" : "done");
         }
         return report("failed", { error: `${job} is not implemented yet` });
       } catch (error) {

@@ -122,7 +122,21 @@ describe("table maintenance through the TableCommitter", () => {
     for (const w of [...lastFiles, ...inFlight]) expect(await env.LAKE.head(w.file.key)).not.toBeNull();
     committed.push(...last);
     await committer.commitNow();
-    await audit();
+    const beforeCompaction = await audit();
+
+    // Compaction while another batch is staged (the job commits it first or after, never loses it).
+    const tail = sampleRows(SILVER, 3, DAY, "tail");
+    await stage(tail);
+    committed.push(...tail);
+    const compaction = await committer.maintain(SILVER.name, "compact", policy, Date.now());
+    expect(compaction).toMatchObject({ status: "done", error: null });
+    expect(compaction.files_after).toBeLessThan(compaction.files_before);
+    await committer.commitNow();
+    const afterCompaction = await audit();
+    expect(afterCompaction.files.length).toBeLessThanOrEqual(beforeCompaction.files.length);
+    const snapshot = (await table.snapshots()).find((s) => s.snapshot_id === compaction.snapshot_id)!;
+    expect(snapshot.operation).toBe("replace");
+    expect(snapshot.summary["added-records"]).toBe(snapshot.summary["deleted-records"]);
   });
 
   it("validates the admin route and reports every job; /api/health shows the last run", async () => {
