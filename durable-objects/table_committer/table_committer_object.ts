@@ -209,6 +209,12 @@ export class TableCommitter extends DurableObject<Env> {
           this.#add("data_files", result.outputs.length - result.inputs);
           return report(result.kind === "noop" ? "nothing_to_do" : "done");
         }
+        if (job === "rewrite_manifests") {
+          const result = await iceberg.rewriteManifests({ commitId: `rewrite-manifests-${nowMs}`, nowMs });
+          if (result.kind === "noop") return report("nothing_to_do");
+          this.#recordCommit(result);
+          return report("done");
+        }
         return report("failed", { error: `${job} is not implemented yet` });
       } catch (error) {
         return report("failed", { error: String(error) });

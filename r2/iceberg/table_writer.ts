@@ -50,6 +50,7 @@ import {
   type RetentionPolicy,
 } from "./expire_plan.ts";
 import { oldEnough, orphanCandidates } from "./orphan_plan.ts";
+import { planManifestRewrite } from "./manifest_rewrite_plan.ts";
 import {
   type CommitOptions,
   type CommitResult,
@@ -193,6 +194,28 @@ export class IcebergTable {
         );
       }
       return { manifests: [...manifests, ...plan.kept], operation, added: totalsOf(added), removed };
+    });
+  }
+
+  /**
+   * Rewrites the current snapshot's manifests into few, clustered by partition day (see
+   * manifest_rewrite_plan.ts), as a `replace` snapshot that adds and deletes no data file;
+   * no snapshot when it would not reduce the manifest count.
+   */
+  async rewriteManifests(options: CommitOptions & { maxEntries?: number }): Promise<CommitResult> {
+    const loaded = await this.#load();
+    if (!loaded || !planManifestRewrite(await this.#parentManifests(loaded), options.maxEntries)) {
+      return { kind: "noop" };
+    }
+    const snapshotId = options.snapshotId ?? snapshotIdFrom(this.#randomBytes(8));
+    return this.#commit(options, snapshotId, async (current, sequenceNumber, attempt) => {
+      const groups = planManifestRewrite(await this.#parentManifests(current), options.maxEntries) ?? [];
+      const manifests: ManifestFile[] = [];
+      for (const [i, entries] of groups.entries()) {
+        const name = `${options.commitId}-${snapshotId}-a${attempt}-m${i}.avro`;
+        manifests.push(await this.#writeManifest(entries, name, { snapshotId, sequenceNumber }));
+      }
+      return { manifests, operation: "replace", added: totalsOf([]), removed: totalsOf([]) };
     });
   }
 

@@ -137,6 +137,19 @@ describe("table maintenance through the TableCommitter", () => {
     const snapshot = (await table.snapshots()).find((s) => s.snapshot_id === compaction.snapshot_id)!;
     expect(snapshot.operation).toBe("replace");
     expect(snapshot.summary["added-records"]).toBe(snapshot.summary["deleted-records"]);
+
+    // More appends, then the manifest rewrite folds their one-file manifests into one (one day).
+    for (let i = 0; i < 3; i++) {
+      const rows = sampleRows(SILVER, 2, DAY, `late${i}`);
+      await stage(rows);
+      await committer.commitNow();
+      committed.push(...rows);
+    }
+    const rewrite = await committer.maintain(SILVER.name, "rewrite_manifests", policy, Date.now());
+    expect(rewrite).toMatchObject({ status: "done", manifests_after: 1, error: null });
+    expect(rewrite.manifests_before).toBeGreaterThan(1);
+    expect(rewrite.files_after).toBe(rewrite.files_before);
+    await audit();
   });
 
   it("validates the admin route and reports every job; /api/health shows the last run", async () => {
