@@ -5,6 +5,7 @@ import {
   WATERMARK_NAME,
   type WindowEntry,
 } from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import { kpisAtSnapshot } from "./kpis_time_travel_routes.ts";
 import { parseKpiRange, type WindowJson, windowJson } from "./kpi_query.ts";
 
 /** `GET /api/kpis?from=&to=` and `GET /api/kpis/latest`. */
@@ -22,6 +23,11 @@ export const kpisRoutes = new Hono<{ Bindings: Env }>()
       latest ? latest.start + 300_000 : Date.now(),
     );
     if (!range.ok) throw new HTTPException(400, { message: range.message });
+    const asOf = c.req.query("as_of");
+    const snapshotId = c.req.query("snapshot_id");
+    if (asOf !== undefined || snapshotId !== undefined) {
+      return c.json(await kpisAtSnapshot(c.env, { from: range.from, to: range.to, asOf, snapshotId }));
+    }
     const entries = await tracker.windows(range.from, range.to);
     return c.json({
       from: new Date(range.from).toISOString(),

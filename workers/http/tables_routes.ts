@@ -36,5 +36,12 @@ export const tablesRoutes = new Hono<{ Bindings: Env }>()
       warehouse: c.env.WAREHOUSE,
     });
     const snapshots = await table.snapshots();
-    return c.json({ table: `wiki.${name}`, snapshots });
+    const current = (await table.metadata())?.["current-snapshot-id"];
+    return c.json({
+      table: `wiki.${name}`,
+      current_snapshot_id: current === undefined || current === null || current === -1n
+        ? null
+        : current.toString(),
+      snapshots,
+    });
   });
