@@ -3,7 +3,9 @@
  * job serialises with that table's streaming commits), logs one JSON line per job with its
  * report, and keeps the last run's report in the lake bucket for `/api/health`.
  */
+import { TABLES } from "../r2/tables/schemas.ts";
 import {
+  claimHorizonMs,
   type JobReport,
   type MaintenanceJob,
   maintenancePolicy,
@@ -47,6 +49,15 @@ export async function runMaintenance(
     JSON.stringify({ at: new Date(options.now).toISOString(), ...run }),
   );
   return run;
+}
+
+/** Prunes every table committer's dedup state older than the claim horizon (claimHorizonMs). */
+export async function pruneAllClaims(env: Env, nowMs: number, lookbackHours: number) {
+  const horizon = claimHorizonMs(lookbackHours);
+  return await Promise.all(TABLES.map(async (t) => ({
+    table: t.name,
+    ...await env.TABLE_COMMITTER.getByName(committerName(t.name)).pruneClaims(t.name, horizon, nowMs),
+  })));
 }
 
 /** The last run's report (with its `at` time), or null before the first run. */

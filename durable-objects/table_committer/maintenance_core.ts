@@ -61,6 +61,18 @@ export function maintenancePolicy(vars: MaintenanceVars): MaintenancePolicy {
   };
 }
 
+/**
+ * How long dedup claims are kept. Wikimedia EventStreams is backed by Kafka and lets a client
+ * resume (Last-Event-ID or `since`) only as far back as Kafka retains the topic, about 7 days
+ * (https://wikitech.wikimedia.org/wiki/Event_Platform/EventStreams,
+ * https://diff.wikimedia.org/2018/08/08/eventstreams-updates/), so no duplicate can arrive
+ * later than that; the late-data correction re-reads `lookbackHours` of bronze on top; one day
+ * of margin covers clock skew and a delayed cron.
+ */
+export function claimHorizonMs(lookbackHours: number): number {
+  return (7 * 24 + lookbackHours + 24) * 3_600_000;
+}
+
 /** What one job did to one table (DESIGN.md §6; ids as strings, they are 63-bit). */
 export interface JobReport {
   table: string;

@@ -222,6 +222,33 @@ export class TableCommitter extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Forgets dedup state older than `horizonMs` before `nowMs`: claims (silver event ids, bronze
+   * identities) and the stages/owners of committed batches. A duplicate older than the horizon
+   * can no longer arrive (see claimHorizonMs). Pending stages and their owners' claims stay.
+   */
+  pruneClaims(table: string, horizonMs: number, nowMs: number): { claims: number; stages: number } {
+    this.#bind(table);
+    if (!Number.isFinite(horizonMs) || horizonMs < 3_600_000) {
+      throw new RangeError(`horizonMs too small: ${horizonMs}`);
+    }
+    const cutoff = nowMs - horizonMs;
+    const sql = this.ctx.storage.sql;
+    let claims = 0;
+    let stages = 0;
+    this.ctx.storage.transactionSync(() => {
+      claims = sql.exec(
+        "DELETE FROM claims WHERE claimed_at < ? AND owner NOT IN (SELECT so.owner FROM stage_owners so JOIN stages s ON s.stage_id = so.stage_id WHERE s.commit_id IS NULL OR s.commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done'))",
+        cutoff,
+      ).rowsWritten;
+      const done =
+        "SELECT stage_id FROM stages WHERE staged_at < ? AND commit_id IN (SELECT commit_id FROM commits WHERE state = 'done')";
+      sql.exec(`DELETE FROM stage_owners WHERE stage_id IN (${done})`, cutoff);
+      stages = sql.exec(`DELETE FROM stages WHERE stage_id IN (${done})`, cutoff).rowsWritten;
+    });
+    return { claims, stages };
+  }
+
   /** Keys of the data files staged and not yet committed (orphan removal must not touch them). */
   #stagedKeys(): string[] {
     const rows = this.ctx.storage.sql.exec<{ files: string }>(

@@ -1,7 +1,7 @@
 import { watchIngest } from "../pipeline.ts";
 import { DEFAULT_MAX_FILES, runCorrection } from "../correction.ts";
 import { correctionLookbackHours } from "../http/admin_params.ts";
-import { runMaintenance } from "../maintenance.ts";
+import { pruneAllClaims, runMaintenance } from "../maintenance.ts";
 import { MAINTENANCE_JOBS } from "../../durable-objects/table_committer/maintenance_core.ts";
 import { TABLES } from "../../r2/tables/schemas.ts";
 
@@ -35,6 +35,12 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
       tables: TABLES.map((t) => t.name),
       now: controller.scheduledTime,
     });
+    const pruned = await pruneAllClaims(
+      env,
+      controller.scheduledTime,
+      correctionLookbackHours(env.CORRECTION_LOOKBACK_HOURS),
+    );
+    console.log(JSON.stringify({ msg: "Dedup state pruned", pruned }));
     console.log(
       JSON.stringify({
         msg: "Maintenance ran",
