@@ -7,6 +7,7 @@ import { TABLES } from "../r2/tables/schemas.ts";
 import {
   claimHorizonMs,
   type JobReport,
+  jobReport,
   type MaintenanceJob,
   maintenancePolicy,
 } from "../durable-objects/table_committer/maintenance_core.ts";
@@ -31,12 +32,10 @@ export async function runMaintenance(
   const perTable = await Promise.all(options.tables.map(async (table) => {
     const reports: JobReport[] = [];
     for (const job of options.jobs) {
-      const report = await env.TABLE_COMMITTER.getByName(committerName(table)).maintain(
-        table,
-        job,
-        policy,
-        options.now,
-      ) as JobReport;
+      const started = Date.now();
+      const report = await (env.TABLE_COMMITTER.getByName(committerName(table))
+        .maintain(table, job, policy, options.now) as Promise<JobReport>)
+        .catch((error: unknown) => failedReport(table, job, Date.now() - started, String(error)));
       const log = report.status === "failed" ? console.error : console.log;
       log(JSON.stringify({ msg: "Maintenance job ran", ...report }));
       reports.push(report);
@@ -58,6 +57,12 @@ export async function pruneAllClaims(env: Env, nowMs: number, lookbackHours: num
     table: t.name,
     ...await env.TABLE_COMMITTER.getByName(committerName(t.name)).pruneClaims(t.name, horizon, nowMs),
   })));
+}
+
+/** The report of a job whose committer call itself failed (the table state is unknown). */
+function failedReport(table: string, job: MaintenanceJob, tookMs: number, error: string): JobReport {
+  const unknown = { snapshotId: null, files: 0, bytes: 0, manifests: 0 };
+  return jobReport({ table, job, status: "failed", before: unknown, after: unknown, tookMs, error });
 }
 
 /** The last run's report (with its `at` time), or null before the first run. */
