@@ -5,6 +5,7 @@ import { tablesRoutes } from "./tables_routes.ts";
 import { kpisRoutes } from "./kpis_routes.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
+import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
@@ -12,7 +13,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)
   .route("/api/admin/dead-letters", deadLettersRoutes)
-  .route("/api/admin", adminRoutes);
+  .route("/api/admin", adminRoutes)
+  .route("/iceberg", icebergCatalogRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);
