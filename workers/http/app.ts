@@ -9,6 +9,7 @@ import { eventsRoutes } from "./events_routes.ts";
 import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
+import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
@@ -20,6 +21,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin/maintenance", maintenanceRoutes)
   .route("/api/admin", adminRoutes)
+  .route("/iceberg", icebergCatalogRoutes)
   .route("/metrics", metricsRoutes);
 
 app.onError(handleError);
