@@ -22,7 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The cases; `eventTimes` (ascending) place the boundary cases exactly on an event. */
 export function drilldownCases(eventTimes: number[]): DrilldownCase[] {
   const start = SHIFT_MS + Date.UTC(2026, 0, 1);
-  // Late events reach back before midnight: this range spans two UTC days (two rollups).
+  // This range spans two UTC days, so two rollups answer (the rows all lie on 2031-07-01).
   const wide = { from: iso(start - 3_600_000), to: iso(start + 3_600_000) };
   const hour = { from: iso(start), to: iso(start + 3_600_000) };
   const t = eventTimes[Math.floor(eventTimes.length / 2)]!;
