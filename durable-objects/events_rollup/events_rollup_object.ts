@@ -70,7 +70,7 @@ export class EventsRollup extends DurableObject<Env> {
     let added = 0;
     const insert = `INSERT INTO events (${COLUMNS.join(", ")}) VALUES (${
       COLUMNS.map(() => "?").join(", ")
-    }) ON CONFLICT DO NOTHING`;
+    }) ON CONFLICT DO NOTHING RETURNING event_id`;
     this.ctx.storage.transactionSync(() => {
       for (const r of rows) {
         added += sql.exec(
@@ -92,7 +92,7 @@ export class EventsRollup extends DurableObject<Env> {
           r.comment,
           r.revision_new,
           r.ingestion_time,
-        ).rowsWritten;
+        ).toArray().length;
       }
       sql.exec("INSERT INTO owners (owner, added) VALUES (?, ?)", owner, Date.now());
     });

@@ -135,10 +135,15 @@ export function mergeRecent(parts: ReadonlyArray<ReadonlyArray<SilverRow>>, limi
   );
 }
 
-/** `https://<server_name>/wiki/<title, spaces as _, percent-encoded>`. */
+/**
+ * `https://<server_name>/wiki/<title, spaces as _, percent-encoded>`: every byte outside the
+ * RFC 3986 unreserved set (`A-Z a-z 0-9 - _ . ~`) is percent-encoded as UTF-8.
+ */
 export function pageUrl(serverName: string | null, wiki: string, title: string): string {
   const host = serverName ?? `${wiki}.invalid`;
-  return `https://${host}/wiki/${encodeURIComponent(title.replaceAll(" ", "_"))}`;
+  const path = encodeURIComponent(title.replaceAll(" ", "_"))
+    .replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `https://${host}/wiki/${path}`;
 }
 
 /** Binary (code-unit) string order, the order of SQL `ORDER BY` over text. */
