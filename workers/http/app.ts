@@ -13,6 +13,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)
   .route("/api/events", eventsRoutes)
+  .get("/api/live", (c) => c.env.LIVE_HUB.getByName("global").fetch(c.req.raw))
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin", adminRoutes);
 
