@@ -2,9 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { SilverRow } from "../../r2/tables/rows.ts";
 import { WATERMARK_NAME } from "../watermark/watermark_tracker_object.ts";
 import { WINDOW_MS } from "../gold_window/kpi.ts";
-import { render } from "../../workers/http/kpis_routes.ts";
-import type { WindowJson } from "../../workers/http/kpi_query.ts";
-import { silverEventJson } from "../../workers/http/silver_json.ts";
+import { render } from "../gold_window/window_render_binding.ts";
+import type { WindowJson } from "../gold_window/window_json.ts";
+import { silverEventJson } from "../events_rollup/silver_json.ts";
 import { coalescer, offer, sseFrame, takeDue } from "./coalesce.ts";
 
 /** The one hub's instance name. */

@@ -2,7 +2,6 @@
  * Pure parsing and bounding of the KPI API's query, and the JSON shape of a window
  * (DESIGN.md §4: times as ISO-8601 UTC strings, the 13 other gold columns by name).
  */
-import type { GoldRow } from "../../r2/tables/rows.ts";
 
 /** Longest range one request may ask for. */
 export const MAX_RANGE_MS = 7 * 24 * 3_600_000;
@@ -39,24 +38,4 @@ export function parseKpiRange(
   return { ok: true, from: fromMs, to: toMs };
 }
 
-/** A window as the API returns it. */
-export interface WindowJson {
-  window_start: string;
-  window_end: string;
-  final: boolean;
-  corrected_pending: boolean;
-  late_events: number;
-  [column: string]: string | number | boolean;
-}
-
-/** Renders a gold row plus its state as the API's JSON object. */
-export function windowJson(row: GoldRow, final: boolean, lateEvents: number): WindowJson {
-  return {
-    ...row,
-    window_start: new Date(row.window_start).toISOString(),
-    window_end: new Date(row.window_end).toISOString(),
-    final,
-    corrected_pending: final && lateEvents > 0,
-    late_events: lateEvents,
-  };
-}
+export { type WindowJson, windowJson } from "../../durable-objects/gold_window/window_json.ts";

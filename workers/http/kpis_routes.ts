@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { windowName } from "../../durable-objects/gold_window/kpi.ts";
-import {
-  WATERMARK_NAME,
-  type WindowEntry,
-} from "../../durable-objects/watermark/watermark_tracker_object.ts";
+import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { kpisAtSnapshot } from "./kpis_time_travel_routes.ts";
-import { parseKpiRange, type WindowJson, windowJson } from "./kpi_query.ts";
+import { parseKpiRange } from "./kpi_query.ts";
+import { render } from "../../durable-objects/gold_window/window_render_binding.ts";
+
+export { render };
 
 /** `GET /api/kpis?from=&to=` and `GET /api/kpis/latest`. */
 export const kpisRoutes = new Hono<{ Bindings: Env }>()
@@ -35,13 +34,3 @@ export const kpisRoutes = new Hono<{ Bindings: Env }>()
       windows: await render(c.env, entries),
     });
   });
-
-/** Final windows come from the tracker's committed rows; open ones live from their GoldWindow. */
-export async function render(env: Env, entries: WindowEntry[]): Promise<WindowJson[]> {
-  const windows = await Promise.all(entries.map(async (entry) => {
-    if (entry.state === "final") return entry.row ? windowJson(entry.row, true, entry.late) : null;
-    const snapshot = await env.GOLD_WINDOW.getByName(windowName(entry.start)).snapshot(entry.start);
-    return snapshot.row ? windowJson(snapshot.row, false, 0) : null;
-  }));
-  return windows.filter((w): w is WindowJson => w !== null);
-}
