@@ -7,6 +7,7 @@ import { adminRoutes } from "./admin_routes.ts";
 import { deadLettersRoutes } from "./dead_letters_routes.ts";
 import { eventsRoutes } from "./events_routes.ts";
 import { anomaliesRoutes } from "./anomalies_routes.ts";
+import { openApiDocumentRoutes } from "./openapi_document_routes.ts";
 import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
@@ -20,6 +21,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/kpis", kpisRoutes)
   .route("/api/events", eventsRoutes)
   .route("/api/anomalies", anomaliesRoutes)
+  .route("/", openApiDocumentRoutes)
   .get("/api/live", (c) => c.env.LIVE_HUB.getByName("global").fetch(c.req.raw))
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin/maintenance", maintenanceRoutes)

@@ -118,8 +118,9 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     expect((await tracker.status()).admission).toMatchObject({ next_seq: 42, held: 3 });
     await new Promise((r) => setTimeout(r, 1_100));
     const waiting = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" } as unknown as Env);
-    expect(waiting.status).toBe("degraded");
-    expect(waiting.reasons).toEqual([expect.stringContaining("admission gap: message 42")]);
+    // Other reasons (rows waiting for a commit, a dead letter) may stand beside it in the merged health.
+    expect(waiting.status).not.toBe("ok");
+    expect(waiting.reasons).toContainEqual(expect.stringContaining("admission gap: message 42"));
     const watermarkBefore = (await tracker.status()).watermark;
 
     // Queues gives up on it: the DLQ consumer keeps it in R2 and releases its number.
@@ -129,7 +130,8 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     expect(released.admission.released_batches[0]).toMatchObject({ seq: 42, batch_id: dead.batch_id });
     expect(released.watermark!).toBeGreaterThan(watermarkBefore!);
     const health = await readHealth({ ...env, ADMISSION_GAP_MAX_SECONDS: "1" } as unknown as Env);
-    expect(health.reasons).toEqual([]);
+    // The gap is gone; what remains is the dead letter itself, waiting for its replay.
+    expect(health.reasons).toEqual([expect.stringContaining("dead letter(s) waiting for a replay")]);
     expect(health.admission).toMatchObject({ released: 1 });
 
     // The replay (the admin's dead-letter replay re-sends the same body): judged late, then folded in.
