@@ -25,6 +25,11 @@ export function recomputeLines(lines: readonly string[]): Promise<Recomputation>
   return ask("/recompute", { lines });
 }
 
+/** The independent recomputation over a fixture file of testdata/ (e.g. "testdata/synth-600-seed11.jsonl"). */
+export function recomputeFixture(file: string): Promise<Recomputation> {
+  return ask("/recompute", { file });
+}
+
 /** Runs SQL statements in order over tables given as rows; answers the last statement's rows. */
 export function duckdbSql(
   tables: Record<string, readonly object[]>,

@@ -2,8 +2,8 @@
  * Vitest globalSetup of the workerd project (runs in Node): a DuckDB "oracle" on 127.0.0.1 that
  * the workerd tests ask for expected values, since DuckDB cannot run inside workerd. It shares
  * no code with the product:
- * - `POST /recompute {lines}` → the independent recomputation of test/e2e/lib/recompute.ts over
- *   the stream lines in stream order (counts, silver ids, gold, gold before any correction,
+ * - `POST /recompute {lines}` (or `{file}`, a testdata/ fixture) → the independent
+ *   recomputation of test/e2e/lib/recompute.ts over the stream lines in stream order (counts, silver ids, gold, gold before any correction,
  *   late events), DuckDB SQL written from DESIGN.md §3;
  * - `POST /sql {tables, sql}` → runs `sql` (statements in order, the last one's rows answered)
  *   over `tables` given as JSON rows;
@@ -20,7 +20,7 @@ import { Buffer } from "node:buffer";
 import type { AddressInfo } from "node:net";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { TestProject } from "vitest/node";
-import { recomputeTexts } from "../e2e/lib/recompute.ts";
+import { recomputeStream, recomputeTexts } from "../e2e/lib/recompute.ts";
 import { readLakeTable } from "../e2e/lib/lake_readback.ts";
 
 declare module "vitest" {
@@ -87,7 +87,14 @@ async function readLake(table: string, objects: Record<string, string>) {
   }
 }
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const FIXTURE = /^testdata\/[a-z0-9-]+\.jsonl$/;
+
 async function answer(url: string, body: any): Promise<unknown> {
+  if (url === "/recompute" && typeof body.file === "string") {
+    if (!FIXTURE.test(body.file)) throw new RangeError(`not a testdata fixture: ${body.file}`);
+    return await recomputeStream(path.join(ROOT, body.file));
+  }
   if (url === "/recompute") return await recomputeTexts(body.lines);
   if (url === "/sql") return await runSql(body.tables ?? {}, body.sql);
   if (url === "/lake") return await readLake(body.table, body.objects);
