@@ -5,12 +5,16 @@ export interface IcebergError {
   readonly error: { readonly message: string; readonly type: string; readonly code: number };
 }
 
-/** Routes this read-only catalog serves, in the spec's `endpoints` notation. */
+/**
+ * Routes this read-only catalog serves, in the spec's `endpoints` notation: the spec's resource
+ * paths written literally, `{prefix}` included (clients compare them with their own constants,
+ * e.g. Java's `ResourcePaths.V1_TABLE`; no `prefix` is configured, so clients leave it out).
+ */
 export const SERVED_ENDPOINTS: readonly string[] = [
-  "GET /v1/namespaces",
-  "GET /v1/namespaces/{namespace}",
-  "HEAD /v1/namespaces/{namespace}",
-  "GET /v1/namespaces/{namespace}/tables",
+  "GET /v1/{prefix}/namespaces",
+  "GET /v1/{prefix}/namespaces/{namespace}",
+  "HEAD /v1/{prefix}/namespaces/{namespace}",
+  "GET /v1/{prefix}/namespaces/{namespace}/tables",
 ];
 
 /** CatalogConfig answer of `GET /v1/config`. */

@@ -7,7 +7,7 @@ describe("catalog core", () => {
     const c = catalogConfig();
     expect(c.defaults).toEqual({});
     expect(c.overrides).toEqual({});
-    expect(c.endpoints).toContain("GET /v1/namespaces");
+    expect(c.endpoints).toContain("GET /v1/{prefix}/namespaces");
   });
   it("lists the wiki namespace and its four tables", () => {
     expect(listNamespaces()).toEqual({ namespaces: [["wiki"]] });
