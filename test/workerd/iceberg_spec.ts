@@ -44,6 +44,12 @@ export function responseSchemaRef(method: string, template: string, status: numb
   return `${SPEC_ID}${base}/content/application~1json/schema`;
 }
 
+/** The response statuses the spec lists for `method path` (path as written in the spec), or null. */
+export function specStatuses(method: string, path: string): string[] | null {
+  const op = spec.paths[path]?.[method.toLowerCase()];
+  return op ? Object.keys(op.responses) : null;
+}
+
 /** Validates `body` against a named component schema; returns the errors (empty when valid). */
 export function schemaErrors(componentName: string, body: unknown): string[] {
   return validateRef(`${SPEC_ID}#/components/schemas/${componentName}`, body);
