@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import {
   catalogConfig,
   catalogTable,
@@ -16,6 +17,7 @@ import { metadataKey, tableLocation, tablePrefix, uriFromKey } from "../../r2/ic
 import { locateCurrent } from "../../r2/iceberg/table_reader.ts";
 import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import type { TableName } from "../../r2/tables/schemas.ts";
+import { timingSafeEqual } from "./auth.ts";
 
 const shown = (raw: string) => raw.slice(0, 64);
 const noSuchNamespace = (ns: string) =>
@@ -35,8 +37,26 @@ async function currentMetadata(env: Env, table: TableName) {
   };
 }
 
+/**
+ * When CATALOG_TOKEN is set, every catalog route needs `Authorization: Bearer <CATALOG_TOKEN>`
+ * (compared in constant time); otherwise a 401 IcebergErrorResponse. Unset: the catalog is open.
+ */
+const requireCatalogToken = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const expected = c.env.CATALOG_TOKEN;
+  if (!expected) return next();
+  const match = /^Bearer\s+(.+)$/i.exec(c.req.header("Authorization") ?? "");
+  if (match && timingSafeEqual(match[1].trim(), expected)) return next();
+  const message = match
+    ? "Invalid catalog token"
+    : "Missing bearer token (Authorization: Bearer <CATALOG_TOKEN>)";
+  return c.json(icebergError(401, "NotAuthorizedException", message), 401, {
+    "WWW-Authenticate": 'Bearer realm="iceberg"',
+  });
+});
+
 /** Read-only Iceberg REST catalog (issue 15), mounted under `/iceberg`. */
 export const icebergCatalogRoutes = new Hono<{ Bindings: Env }>()
+  .use("*", requireCatalogToken)
   .get("/v1/config", (c) => c.json(catalogConfig()))
   .get("/v1/namespaces", (c) => c.json(listNamespaces()))
   .on(["GET", "HEAD"], "/v1/namespaces/:ns", (c) => {

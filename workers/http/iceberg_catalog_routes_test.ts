@@ -208,3 +208,41 @@ describe("iceberg REST catalog", () => {
     expect(body.error.message).toContain("read-only");
   });
 });
+
+describe("iceberg REST catalog: CATALOG_TOKEN", () => {
+  const token = "catalog-test-token-0123";
+  const locked = withVars({ CATALOG_TOKEN: token });
+  const routes: [string, string][] = [
+    ["GET", "/iceberg/v1/config"],
+    ["GET", "/iceberg/v1/namespaces"],
+    ["GET", "/iceberg/v1/namespaces/wiki"],
+    ["HEAD", "/iceberg/v1/namespaces/wiki"],
+    ["GET", "/iceberg/v1/namespaces/wiki/tables"],
+    ["GET", SILVER_PATH],
+    ["HEAD", SILVER_PATH],
+    ["POST", SILVER_PATH],
+    ["GET", "/iceberg/v1/namespaces/wiki/views"],
+  ];
+  it("every route answers 401 ErrorModel without the right bearer token", async () => {
+    for (const [method, path] of routes) {
+      for (const auth of [undefined, "Bearer wrong", `Basic ${token}`, `Bearer ${token}x`, token]) {
+        const headers: Record<string, string> = auth ? { Authorization: auth } : {};
+        const res = await get(path, { method, headers }, locked);
+        expect(res.status, `${method} ${path} ${auth}`).toBe(401);
+        expect(res.headers.get("WWW-Authenticate")).toContain("Bearer");
+        if (method !== "HEAD") {
+          const body = await res.json();
+          expect(responseErrors("GET", "/v1/config", 401, body)).toEqual([]);
+          expect(asAny(body).error).toMatchObject({ type: "NotAuthorizedException", code: 401 });
+        }
+      }
+    }
+  });
+  it("the right token opens every route", async () => {
+    const want = [200, 200, 200, 204, 200, 200, 204, 501, 404];
+    for (const [i, [method, path]] of routes.entries()) {
+      const res = await get(path, { method, headers: { Authorization: `Bearer ${token}` } }, locked);
+      expect(res.status, `${method} ${path}`).toBe(want[i]);
+    }
+  });
+});
