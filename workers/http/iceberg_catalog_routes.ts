@@ -42,7 +42,7 @@ async function currentMetadata(env: Env, table: TableName) {
  * (compared in constant time); otherwise a 401 IcebergErrorResponse. Unset: the catalog is open.
  */
 const requireCatalogToken = createMiddleware<{ Bindings: Env }>(async (c, next) => {
-  const expected = c.env.CATALOG_TOKEN;
+  const expected = (c.env as { CATALOG_TOKEN?: string }).CATALOG_TOKEN; // a secret, not in wrangler.toml
   if (!expected) return next();
   const match = /^Bearer\s+(.+)$/i.exec(c.req.header("Authorization") ?? "");
   if (match && timingSafeEqual(match[1].trim(), expected)) return next();
