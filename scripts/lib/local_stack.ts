@@ -367,7 +367,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
     const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!, persistDir);
     const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
-    const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false", ...opts.vars };
+    // S3_ENDPOINT on: the catalog's engines read the table files from this Worker (issue 15).
+    const vars: Record<string, string> = {
+      ADMIN_TOKEN: token,
+      AUTO_START: "false",
+      S3_ENDPOINT: "on",
+      ...opts.vars,
+    };
     if (streamUrl) vars.STREAM_URL = streamUrl;
     const url = await startWrangler(ctx, vars, persistDir);
 

@@ -12,6 +12,7 @@ import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
 import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
+import { s3ObjectRoutes } from "./s3_object_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
@@ -27,7 +28,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/admin/maintenance", maintenanceRoutes)
   .route("/api/admin", adminRoutes)
   .route("/iceberg", icebergCatalogRoutes)
-  .route("/metrics", metricsRoutes);
+  .route("/metrics", metricsRoutes)
+  .route("/", s3ObjectRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);
