@@ -246,7 +246,15 @@ export const AnomaliesResponse = z.object({ ...Echo, anomalies: z.array(Anomaly)
 /** `/api/live`: the data of `event: window` is a KpiWindow, of `event: recent` this. */
 export const LiveRecentPayload = z.object({ events: z.array(SilverEvent) }).openapi("LiveRecentPayload");
 /** SSE event names of `/api/live`. */
-export const LIVE_EVENTS = ["window", "recent"] as const;
+export const LIVE_EVENTS = ["window", "recent", "ready", "reset"] as const;
+/** Query of `/api/live`: the filters, applied to `event: recent`. */
+export const LiveQuery = z.object({ ...FilterFields });
+/** `Last-Event-ID` as the hub writes it (`<epoch>-<seq>`); anything else is a 400. */
+export const LiveHeaders = z.object({
+  "last-event-id": param("Last-Event-ID")
+    .regex(/^[0-9a-z]{1,24}-\d{1,15}$/, `"Last-Event-ID" must be an id this stream sent (<epoch>-<seq>)`)
+    .optional(),
+});
 
 /** The JSON error body (workers/http/errors.ts). */
 export const ErrorResponse = z.object({

@@ -12,6 +12,7 @@ import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
 import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
+import { liveRoutes } from "./live_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
@@ -22,7 +23,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/api/events", eventsRoutes)
   .route("/api/anomalies", anomaliesRoutes)
   .route("/", openApiDocumentRoutes)
-  .get("/api/live", (c) => c.env.LIVE_HUB.getByName("global").fetch(c.req.raw))
+  .route("/api/live", liveRoutes)
   .route("/api/admin/dead-letters", deadLettersRoutes)
   .route("/api/admin/maintenance", maintenanceRoutes)
   .route("/api/admin", adminRoutes)
