@@ -24,7 +24,7 @@ function single(name: string) {
 }
 
 /** One string query parameter, named in its messages; a repeated one is a 400. */
-function param(name: string) {
+export function param(name: string) {
   return z.string({ error: single(name) });
 }
 
@@ -45,7 +45,8 @@ export const BREAKDOWN_BY = ["user_type", "edit_size", "change_type", "wiki"] as
 /** Bucket widths in ms. */
 export const BUCKET_MS: Record<Bucket, number> = { "1m": 60_000, "5m": 300_000, "1h": 3_600_000 };
 
-function enumParam<const T extends readonly [string, ...string[]]>(name: string, values: T) {
+/** One enumerated query parameter; a value outside `values` or a repeated one is a 400. */
+export function enumParam<const T extends readonly [string, ...string[]]>(name: string, values: T) {
   return z.enum(values, {
     error: (issue) =>
       Array.isArray(issue.input)
@@ -136,7 +137,8 @@ export const AnomaliesQuery = withRangeCheck(z.object({ ...RangeFields }));
 
 // ---------------------------------------------------------------- responses
 
-const IsoString = z.string().openapi({ format: "date-time", example: "2026-01-01T00:00:00.000Z" });
+/** An ISO-8601 UTC time as the API writes it. */
+export const IsoString = z.string().openapi({ format: "date-time", example: "2026-01-01T00:00:00.000Z" });
 
 /** The filters a request applied (only those given). */
 export const Filters = z.object({
