@@ -21,7 +21,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createParser } from "eventsource-parser";
-import { REPO_ROOT, startLocalStack } from "../scripts/lib/local_stack.ts";
+import { type LocalStack, REPO_ROOT, startLocalStack } from "../scripts/lib/local_stack.ts";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
 
 const { values } = parseArgs({
@@ -39,8 +39,12 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const requests = Number(values.requests);
 const rounds = Number(values.rounds);
-if (!Number.isInteger(events) || events < 1 || events > 2_000_000) throw new RangeError("--events 1..2000000");
-if (!Number.isInteger(requests) || requests < 1 || requests > 10_000) throw new RangeError("--requests 1..10000");
+if (!Number.isInteger(events) || events < 1 || events > 2_000_000) {
+  throw new RangeError("--events 1..2000000");
+}
+if (!Number.isInteger(requests) || requests < 1 || requests > 10_000) {
+  throw new RangeError("--requests 1..10000");
+}
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new RangeError("--rounds 1..10");
 if (!/^\d{1,3}h$/.test(values.span!)) throw new RangeError("--span like 24h");
 
@@ -53,7 +57,8 @@ const ENDPOINTS: Record<string, string> = {
 const endpoints = values.endpoints!.split(",");
 for (const e of endpoints) if (!(e in ENDPOINTS)) throw new RangeError(`unknown endpoint ${e}`);
 
-const dir = values.state ?? join(REPO_ROOT, "bench", "out", `drilldown-${events}-${values.span}-${values.seed}`);
+const dir = values.state ??
+  join(REPO_ROOT, "bench", "out", `drilldown-${events}-${values.span}-${values.seed}`);
 mkdirSync(dir, { recursive: true });
 const stream = join(dir, "stream.jsonl");
 if (!existsSync(stream)) {
@@ -86,7 +91,7 @@ const live = new AbortController();
 try {
   void followLive(`${stack.url}/api/live`, live.signal); // ends with the abort below
   const loadStarted = Date.now();
-  const idle = await stack.waitIdle({ timeoutMs: 1_800_000, quietMs: 5_000 });
+  const idle = await waitIdleRetrying(stack, loadStarted + 2_700_000);
   const loadSeconds = (Date.now() - loadStarted) / 1000;
   live.abort();
   console.error(`idle after ${loadSeconds.toFixed(0)} s: silver ${idle.events.silver}`);
@@ -157,6 +162,20 @@ try {
   await stack.stop();
 }
 
+/** waitIdle, retried when a health request times out on the loaded (shared) machine. */
+async function waitIdleRetrying(s: LocalStack, deadline: number) {
+  while (true) {
+    try {
+      return await s.waitIdle({ timeoutMs: Math.max(1, deadline - Date.now()), quietMs: 5_000 });
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "TimeoutError") || Date.now() > deadline) {
+        throw error;
+      }
+      console.error("health timed out; waiting on");
+    }
+  }
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -172,7 +191,9 @@ async function measureCell(
   const out: number[] = [];
   for (let i = 0; i < requests; i++) {
     const to = end - (i % 60) * 60_000;
-    const url = `${base}/api/events/${ENDPOINTS[cell.endpoint]}&from=${iso(to - span)}&to=${iso(to)}${filter}`;
+    const url = `${base}/api/events/${ENDPOINTS[cell.endpoint]}&from=${iso(to - span)}&to=${
+      iso(to)
+    }${filter}`;
     const t0 = performance.now();
     const res = await fetch(url);
     await res.arrayBuffer();
