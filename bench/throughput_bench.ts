@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
 import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
 import { type BaselineReport, duckdbBaseline } from "./lib/duckdb_baseline.ts";
+import { treeCpuSeconds } from "./lib/proc_cpu.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +45,10 @@ interface Sample {
 interface RunResult {
   readS: number;
   doneS: number;
+  /** CPU seconds of the stack's processes (replay server, wrangler, workerd) until all committed. */
+  stackCpuS: number;
+  /** CPU seconds of this process (DuckDB runs in it, on all its threads) during the baseline. */
+  duckCpuS: number;
   duck: BaselineReport;
   samples: Sample[];
   counts: string;
@@ -61,6 +66,7 @@ async function oneRun(run: number): Promise<RunResult> {
     crons: ["* * * * *"], // the watchdog (also commits due work); no correction or maintenance
   });
   try {
+    const cpuBefore = treeCpuSeconds(stack.pids);
     const started = Date.now();
     const samples: Sample[] = [];
     let allReceived: number | null = null;
@@ -98,8 +104,12 @@ async function oneRun(run: number): Promise<RunResult> {
     const quietMs = 5_000;
     const idle = await stack.waitIdle({ timeoutMs: 1_800_000, quietMs });
     const done = Date.now() - quietMs;
+    const stackCpuS = treeCpuSeconds(stack.pids) - cpuBefore; // includes the 5 s quiet check
     await stack.stop();
+    const cpu0 = process.cpuUsage();
     const duck = await duckdbBaseline(stream, join(dir, "duckdb"));
+    const cpu1 = process.cpuUsage(cpu0);
+    const duckCpuS = (cpu1.user + cpu1.system) / 1e6;
     const e = idle.events;
     console.error(
       `[throughput] run ${run}: read ${secs(allReceived - started)}, done ${secs(done - started)}, ` +
@@ -108,6 +118,8 @@ async function oneRun(run: number): Promise<RunResult> {
     return {
       readS: (allReceived - started) / 1000,
       doneS: (done - started) / 1000,
+      stackCpuS,
+      duckCpuS,
       duck,
       samples,
       counts: `${e.bronze}/${e.silver}/${e.quarantine}/${e.duplicate}`,
@@ -134,8 +146,9 @@ const rows = results.map((r, i) => {
     String(events),
     `${r.readS.toFixed(1)} s (${rate(r.readS)})`,
     `${r.doneS.toFixed(1)} s (${rate(r.doneS)})`,
-    `${r.duck.seconds.toFixed(2)} s`,
-    `${(r.doneS / r.duck.seconds).toFixed(0)}×`,
+    `${r.stackCpuS.toFixed(0)} s (${(events / r.stackCpuS).toFixed(0)} ev/CPU-s)`,
+    `${r.duck.seconds.toFixed(2)} s (CPU ${r.duckCpuS.toFixed(2)} s)`,
+    `${(r.doneS / r.duck.seconds).toFixed(0)}× (CPU ${(r.stackCpuS / r.duckCpuS).toFixed(0)}×)`,
     `${at(0.25)}/${at(0.5)}/${at(0.75)}/${at(1)} (max ${Math.max(...backlogs)})`,
     `${percentile(health, 50)}/${percentile(health, 95)}/${Math.max(...health)} ms`,
     r.counts,
@@ -148,6 +161,7 @@ if (runs > 1) {
     String(events),
     `${m((r) => r.readS).toFixed(1)} s (${rate(m((r) => r.readS))})`,
     `${m((r) => r.doneS).toFixed(1)} s (${rate(m((r) => r.doneS))})`,
+    `${m((r) => r.stackCpuS).toFixed(0)} s (${(events / m((r) => r.stackCpuS)).toFixed(0)} ev/CPU-s)`,
     `${m((r) => r.duck.seconds).toFixed(2)} s`,
     `${m((r) => r.doneS / r.duck.seconds).toFixed(0)}×`,
     "",
@@ -160,6 +174,7 @@ const table = markdownTable([
   "events",
   "read",
   "all committed",
+  "stack CPU",
   "DuckDB batch",
   "ours ÷ DuckDB",
   "backlog (msgs) at 25/50/75/100 % of the run",
@@ -178,5 +193,7 @@ appendResults("throughput", table, [
   "DuckDB batch (same file, same run, after the pipeline stopped): read_json, drop canaries/invalid, dedup by " +
   "meta.id, silver columns → zstd Parquet, gold 5-minute windows in SQL → Parquet.",
   `Backlog timeline of run 1: ${timeline}.`,
+  "Stack CPU: user + system seconds of the replay server, wrangler and workerd (/proc) from start to all " +
+  "committed; on a shared machine it is the steadier figure. DuckDB's CPU is this process's during the batch.",
   "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
 ]);
