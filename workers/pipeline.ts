@@ -78,16 +78,25 @@ export async function countDeadLetters(env: Env): Promise<{ total: number; toRep
   return { total, toReplay };
 }
 
+/** A health report slower than this logs how long each part took. */
+const SLOW_HEALTH_MS = 500;
+
 /** Collects every object's report into the `/api/health` shape. */
 export async function readHealth(env: Env) {
+  const began = Date.now();
+  const spans: Record<string, number> = {};
+  const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (spans[name] = Date.now() - began));
   const [control, ingestor, tables, deadLetters, tracker, maintenance] = await Promise.all([
-    controlClient(env.PIPELINE_CONTROL).get(),
-    ingestorStub(env).status(),
-    Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name))),
-    countDeadLetters(env),
-    env.WATERMARK.getByName(WATERMARK_NAME).status(),
-    readLastMaintenance(env),
+    timed("control", controlClient(env.PIPELINE_CONTROL).get()),
+    timed("ingestor", ingestorStub(env).status()),
+    timed("tables", Promise.all(TABLES.map((t) => committerStub(env, t.name).status(t.name)))),
+    timed("dead_letters", countDeadLetters(env)),
+    timed("tracker", env.WATERMARK.getByName(WATERMARK_NAME).status()),
+    timed("maintenance", readLastMaintenance(env)),
   ]);
+  if (Date.now() - began >= SLOW_HEALTH_MS) {
+    console.log(JSON.stringify({ msg: "Slow health report", took_ms: Date.now() - began, part_ms: spans }));
+  }
   const { watermark, admission, ...gold } = tracker;
   const now = Date.now();
   const health = buildHealth({

@@ -52,6 +52,13 @@ const MIN_RETIRE_HORIZON_MS = 3_600_000;
  * admitted) stay out of the committed row until the correction job folds them in.
  */
 export class GoldWindow extends DurableObject<Env> {
+  /**
+   * The last snapshot, kept until the rows or the final mark change: reads (`/api/kpis`, the
+   * live hub) then cost no aggregate. Every write to the window goes through this object and
+   * clears it, so it never differs from the SQL over the rows.
+   */
+  #snapshot: WindowSnapshot | null = null;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
@@ -84,12 +91,14 @@ export class GoldWindow extends DurableObject<Env> {
         if (isLate) late += written;
       }
     });
+    if (inserted > 0) this.#snapshot = null;
     return { inserted, late, late_pending: this.#latePending() };
   }
 
   /** The window's KPIs over all its rows and over its committed (not late) rows. */
   snapshot(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
+    if (this.#snapshot) return this.#snapshot;
     const retired = this.#retired();
     if (retired !== null) {
       const row = retired.total_edits > 0 ? computeKpis(retired) : null;
@@ -97,19 +106,21 @@ export class GoldWindow extends DurableObject<Env> {
     }
     const all = this.#aggregate(windowStart, "");
     const committed = this.#aggregate(windowStart, "WHERE late = 0");
-    return {
+    this.#snapshot = {
       window_start: windowStart,
       final: this.#meta("final") === "1",
       late_pending: this.#latePending(),
       row: all.total_edits > 0 ? computeKpis(all) : null,
       committed: committed.total_edits > 0 ? computeKpis(committed) : null,
     };
+    return this.#snapshot;
   }
 
   /** Marks the window final; the row to commit is the snapshot's `committed` (late rows excluded). */
   finalize(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('final', '1')");
+    this.#snapshot = null;
     return this.snapshot(windowStart);
   }
 
@@ -117,6 +128,7 @@ export class GoldWindow extends DurableObject<Env> {
   clearLate(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
     this.ctx.storage.sql.exec("UPDATE events SET late = 0 WHERE late = 1");
+    this.#snapshot = null;
     return this.snapshot(windowStart);
   }
 
@@ -159,6 +171,7 @@ export class GoldWindow extends DurableObject<Env> {
 
   /** Forgets the window (admin reset). */
   async reset(): Promise<void> {
+    this.#snapshot = null;
     await this.ctx.storage.deleteAll();
     for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
   }

@@ -205,6 +205,18 @@ export class TrackerTables {
     });
   }
 
+  /** Marks several admissions fed at once; `latePending` as in `completeAdmission`. */
+  completeAdmissions(owners: string[], latePending: Array<{ start: number; late: number }>): void {
+    this.#storage.transactionSync(() => {
+      for (const owner of owners) {
+        this.#sql.exec("UPDATE admissions SET pending = NULL WHERE owner = ?", owner);
+      }
+      for (const w of latePending) {
+        this.#sql.exec("UPDATE windows SET late = ? WHERE start = ?", w.late, w.start);
+      }
+    });
+  }
+
   /** Forgets completed admissions and verified bronze files older than the retention. */
   pruneAdmissions(now: number): void {
     this.#sql.exec(

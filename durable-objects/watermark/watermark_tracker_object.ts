@@ -3,7 +3,8 @@ import { GOLD } from "../../r2/tables/schemas.ts";
 import type { GoldRow } from "../../r2/tables/rows.ts";
 import { WINDOW_MS, windowName } from "../gold_window/kpi.ts";
 import { watermarkOf, windowsToFinalize } from "./watermark.ts";
-import { type AdmitRow, admitRows, type WindowBatch } from "./admission.ts";
+import { type AdmitRow, admitRows } from "./admission.ts";
+import { feedPlan } from "./feed_plan.ts";
 import { arrive, release, type SequenceTag } from "./sequencing.ts";
 import { writeAndStage } from "../table_committer/lake_writer_binding.ts";
 import { correctGold, type GoldCorrectionReport } from "./gold_correction.ts";
@@ -266,14 +267,21 @@ export class WatermarkTracker extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Feeds every pending admission to its GoldWindows: one `add` per window for all pending
+   * owners (feed_plan.ts), then marks them fed in one transaction. A crash in between re-feeds
+   * them on the next call (adds are idempotent by event_id).
+   */
   async #feedPending(): Promise<void> {
-    for (const { owner, windows } of this.#tables.pendingAdmissions()) {
-      const added = await Promise.all(windows.map(async (w: WindowBatch) => {
+    const pending = this.#tables.pendingAdmissions();
+    if (!pending.length) return;
+    const added = await Promise.all(
+      feedPlan(pending).map(async (w) => {
         const result = await this.env.GOLD_WINDOW.getByName(windowName(w.start)).add(w.start, w.inputs);
         return { start: w.start, late: result.late_pending };
-      }));
-      this.#tables.completeAdmission(owner, added);
-    }
+      }),
+    );
+    this.#tables.completeAdmissions(pending.map((p) => p.owner), added);
   }
 
   async #finalizeDue(): Promise<void> {

@@ -17,6 +17,7 @@ import { writeAndStage } from "../lake_writer.ts";
 import { committerStub } from "../pipeline.ts";
 import { feedEventsRollup } from "../events_feed_binding.ts";
 import { notifyLive } from "../live_feed_binding.ts";
+import { type StageTimer, stageTimer } from "./stage_timer.ts";
 
 /** Counts of one batch. */
 export interface IngestReport {
@@ -26,16 +27,20 @@ export interface IngestReport {
   duplicates: number;
   windows: number;
   late: number;
+  /** Wall-clock milliseconds per stage of this batch (its profile in the log). */
+  stage_ms: Record<string, number>;
 }
 
 /** Writes one batch of messages into bronze, silver, quarantine and the gold windows. */
 export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Promise<IngestReport> {
+  const timer = stageTimer();
   await loadSpilled(env, messages);
   const bronzePlan = planBronze(messages);
   const bronzeClaim = await committerStub(env, BRONZE.name).claim(
     BRONZE.name,
     bronzePlan.map((p) => ({ owner: p.owner, keys: p.candidates.map((c) => c.identity) })),
   );
+  timer.lap("bronze_claim");
   const bronze = bronzePlan.map((p) => {
     const won = new Set(bronzeClaim.newKeys[p.owner] ?? []);
     return {
@@ -45,26 +50,30 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
     };
   });
   await writeAndStage(env, BRONZE, bronze, bronzeClaim.stagedOwners);
+  timer.lap("bronze_write");
 
   const layers = bronze.map((b) => ({ owner: b.owner, ...planSilver(b.rows) }));
   const silverClaim = await committerStub(env, SILVER.name).claim(
     SILVER.name,
     layers.map((l) => ({ owner: l.owner, keys: l.silverCandidates.map((r) => r.event_id) })),
   );
+  timer.lap("silver_claim");
   const silver = layers.map((l) => ({
     owner: l.owner,
     ...splitClaimed(l.silverCandidates, silverClaim.newKeys[l.owner] ?? []),
   }));
   await writeAndStage(env, SILVER, silver, silverClaim.stagedOwners);
+  timer.lap("silver_write");
   await writeAndStage(
     env,
     QUARANTINE,
     layers.map((l) => ({ owner: l.owner, rows: l.quarantine, duplicates: 0 })),
   );
+  timer.lap("quarantine_write");
 
   const silverRows = silver.flatMap((s) => s.rows);
   const tags = new Map(messages.map((m) => [m.batch_id, sequenceTagOf(m)]));
-  const gold = await admitToGold(env, silver.map((s) => ({ ...s, tag: tags.get(s.owner) })));
+  const gold = await admitToGold(env, silver.map((s) => ({ ...s, tag: tags.get(s.owner) })), timer);
   return {
     bronze: bronze.reduce((n, b) => n + b.rows.length, 0),
     silver: silverRows.length,
@@ -72,6 +81,7 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
     duplicates: silver.reduce((n, s) => n + s.duplicates, 0),
     windows: gold.windows,
     late: gold.late,
+    stage_ms: timer.spans,
   };
 }
 
@@ -99,6 +109,7 @@ async function loadSpilled(env: Env, messages: RawEventsMessage[]): Promise<void
 export async function admitToGold(
   env: Env,
   owners: Array<{ owner: string; rows: SilverRow[]; tag?: SequenceTag }>,
+  timer?: StageTimer,
 ): Promise<AdmitReport> {
   // A numbered message is handed over even without new rows: its number must be passed.
   const admissions = owners.filter((o) => o.rows.length || o.tag).map((o) => ({
@@ -108,7 +119,9 @@ export async function admitToGold(
   }));
   if (!admissions.length) return { windows: 0, late: 0 };
   await feedEventsRollup(env, owners); // drill-down rollups (idempotent per owner)
+  timer?.lap("rollup_feed");
   const report = await env.WATERMARK.getByName(WATERMARK_NAME).admit(admissions);
+  timer?.lap("gold_admit");
   notifyLive(env, owners.flatMap((o) => o.rows)); // fire-and-forget
   return report;
 }

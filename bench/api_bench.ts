@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- api [--events 50000] [--span 24h] [--duration 10] [--runs 1] [--connections 50,200]`
+ *
+ * Loads the local stack with a synth stream (default 50,000 events over 24 h of event time), waits
+ * until it is idle, then drives the read API with autocannon on loopback: `/api/kpis/latest`,
+ * `/api/kpis` over the 24 h of windows, and a silver drill-down (`/api/events/timeseries`, 5-minute
+ * buckets) over the last 1 h and over 24 h, each at every `--connections` level for `--duration`
+ * seconds. Reports requests/s, p50/p95/p99 latency (from every response's time) and errors.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
+import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "50000" },
+    span: { type: "string", default: "24h" },
+    start: { type: "string", default: "2026-01-01T00:00:00Z" },
+    duration: { type: "string", default: "10" },
+    runs: { type: "string", default: "1" },
+    connections: { type: "string", default: "50,200" },
+  },
+});
+const events = Number(values.events);
+const duration = Number(values.duration);
+const runs = Number(values.runs);
+const levels = values.connections!.split(",").map(Number);
+if (!Number.isInteger(events) || events < 1000 || events > 2_000_000) {
+  throw new RangeError("--events 1000..2000000");
+}
+if (!(duration >= 2 && duration <= 120)) throw new RangeError("--duration 2..120");
+if (!Number.isInteger(runs) || runs < 1 || runs > 9) throw new RangeError("--runs 1..9");
+if (!levels.every((n) => Number.isInteger(n) && n >= 1 && n <= 1000)) {
+  throw new RangeError("--connections 1..1000 each");
+}
+
+interface Measure {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+}
+
+/** One autocannon run against `url`; latencies from every response. */
+async function load(url: string, connections: number): Promise<Measure> {
+  const times: number[] = [];
+  const instance = autocannon({ url, connections, duration, pipelining: 1, timeout: 30 });
+  instance.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
+  const r = await instance;
+  return {
+    rps: r.requests.average,
+    p50: times.length ? percentile(times, 50) : NaN,
+    p95: times.length ? percentile(times, 95) : NaN,
+    p99: times.length ? percentile(times, 99) : NaN,
+    errors: r.errors + r.timeouts + r.non2xx,
+    requests: r.requests.total,
+  };
+}
+
+const dir = runDir("api");
+const stream = join(dir, "stream.jsonl");
+synthStream(stream, { events, span: values.span!, start: values.start });
+const stack = await startLocalStack({
+  files: [stream],
+  speed: "max",
+  port: 0,
+  persistDir: join(dir, "state"),
+  crons: ["* * * * *"],
+});
+const results = new Map<string, Measure[]>();
+let loadS = 0;
+try {
+  const t0 = Date.now();
+  await stack.waitIdle({ timeoutMs: 1_800_000, quietMs: 5_000 });
+  loadS = (Date.now() - t0) / 1000;
+  const latest = await (await fetch(`${stack.url}/api/kpis/latest`)).json() as any;
+  const end = Date.parse(latest.windows[0].window_end);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const targets: Array<[string, string]> = [
+    ["/api/kpis/latest", "/api/kpis/latest"],
+    ["/api/kpis 24 h", `/api/kpis?from=${iso(end - 86_400_000)}&to=${iso(end)}`],
+    [
+      "/api/events/timeseries 5m, 1 h",
+      `/api/events/timeseries?bucket=5m&from=${iso(end - 3_600_000)}&to=${iso(end)}`,
+    ],
+    [
+      "/api/events/timeseries 5m, 24 h",
+      `/api/events/timeseries?bucket=5m&from=${iso(end - 86_400_000)}&to=${iso(end)}`,
+    ],
+  ];
+  for (let run = 0; run < runs; run++) {
+    for (const [name, path] of targets) {
+      const check = await fetch(`${stack.url}${path}`);
+      if (!check.ok) {
+        throw new Error(`${path} answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
+      }
+      await check.arrayBuffer();
+      for (const c of levels) {
+        const m = await load(`${stack.url}${path}`, c);
+        console.error(
+          `[api] ${name} @${c}: ${m.rps.toFixed(0)} req/s p50 ${m.p50.toFixed(0)} p99 ${
+            m.p99.toFixed(0)
+          } errors ${m.errors}`,
+        );
+        const key = `${name}\u0000${c}`;
+        results.set(key, [...(results.get(key) ?? []), m]);
+      }
+    }
+  }
+} finally {
+  await stack.stop();
+}
+const rows = [...results.entries()].map(([key, ms]) => {
+  const [name, c] = key.split("\u0000");
+  const m = (f: (x: Measure) => number) => median(ms.map(f));
+  return [
+    name!,
+    c!,
+    m((x) => x.rps).toFixed(0),
+    `${m((x) => x.p50).toFixed(0)} ms`,
+    `${m((x) => x.p95).toFixed(0)} ms`,
+    `${m((x) => x.p99).toFixed(0)} ms`,
+    ms.map((x) => `${x.errors}/${x.requests}`).join(", "),
+  ];
+});
+appendResults(
+  "api",
+  markdownTable(["endpoint", "clients", "requests/s", "p50", "p95", "p99", "errors/requests"], rows),
+  [
+    `Data: scripts/synth.ts --events ${events} --span ${values.span} (loaded and idle in ${
+      secs(loadS * 1000)
+    }); ` +
+    `autocannon ${duration} s per row, ${runs} run(s) (median), loopback, one \`wrangler dev\`.`,
+    "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
+  ],
+);
