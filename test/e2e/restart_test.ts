@@ -1,8 +1,11 @@
 /**
  * DESIGN §5: a demo that is killed and started again resumes where it was, never
  * double-counting. The whole local runtime (wrangler dev and the replay server) is killed with
- * SIGKILL three times during a paced replay and restarted on the same persisted state; after
- * the replay the health counts and the silver ids equal an independent DuckDB recomputation.
+ * SIGKILL three times during a paced replay and restarted on the same persisted state; only the
+ * watchdog cron runs. The replay server's /stats must show each restart resuming by
+ * Last-Event-ID; before any correction runs, every final gold row and every final /api/kpis
+ * window must equal the independent DuckDB recomputation, with zero late events; after the
+ * replay the health counts, silver ids and bronze texts equal it too.
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
