@@ -5,6 +5,7 @@ import { resetPipeline } from "../reset.ts";
 import { startIngest, stopIngest } from "../pipeline.ts";
 import { DEFAULT_MAX_FILES, runCorrection } from "../correction.ts";
 import { correctionLookbackHours, parseBoundedInt } from "./admin_params.ts";
+import { isIsoTime } from "./kpi_query.ts";
 
 const MAX_URL = 2_048;
 
@@ -19,9 +20,9 @@ export const adminRoutes = new Hono<{ Bindings: Env }>()
         message: `"url" must be an http(s) URL of at most ${MAX_URL} characters`,
       });
     }
-    if (since !== undefined && !Number.isFinite(Date.parse(since))) {
+    if (since !== undefined && (!isIsoTime(since) || Date.parse(since) > Date.now())) {
       throw new HTTPException(400, {
-        message: `"since" must be an ISO-8601 time; got "${since.slice(0, 64)}"`,
+        message: `"since" must be a past ISO-8601 time with a zone; got "${since.slice(0, 64)}"`,
       });
     }
     return c.json(await startIngest(c.env, { streamUrl: url ?? null, since: since ?? null }, "admin"));

@@ -10,12 +10,21 @@ import { anomaliesRoutes } from "./anomalies_routes.ts";
 import { openApiDocumentRoutes } from "./openapi_document_routes.ts";
 import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
-import { readApiCors, readApiRateLimit, requestLog, securityHeaders } from "./ops_routes.ts";
+import {
+  readApiCors,
+  readApiRateLimit,
+  rejectMalformedRequest,
+  requestLog,
+  securityHeaders,
+} from "./ops_routes.ts";
 import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
 
 /** The Worker's HTTP surface (DESIGN.md §4). */
 export const app = new Hono<{ Bindings: Env }>()
-  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors, readApiRateLimit)
+  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors, readApiRateLimit).use(
+    "*",
+    rejectMalformedRequest,
+  )
   .get("/api/health", async (c) => c.json(await readHealth(c.env)))
   .route("/api/tables", tablesRoutes)
   .route("/api/kpis", kpisRoutes)

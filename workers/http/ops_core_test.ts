@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { corsOrigin, isRateLimited, rateLimitKey, requestLogLine } from "./ops_core.ts";
+import {
+  corsOrigin,
+  isRateLimited,
+  malformedRequestMessage,
+  rateLimitKey,
+  requestLogLine,
+} from "./ops_core.ts";
 
 describe("corsOrigin()", () => {
   it("allows only the configured origins, exactly; * allows any; unset allows none", () => {
@@ -59,5 +65,19 @@ describe("rateLimitKey()", () => {
     expect(rateLimitKey("")).toBe("client:unknown");
     expect(rateLimitKey("1.2.3.4, 5.6.7.8")).toBe("client:unknown");
     expect(rateLimitKey("x".repeat(100))).toBe("client:unknown");
+  });
+});
+
+describe("malformedRequestMessage()", () => {
+  const check = (u: string) => malformedRequestMessage(new URL(u, "http://w.test"));
+  it("rejects repeated parameters, control characters and overlong queries; passes ordinary ones", () => {
+    expect(check("/api/kpis?from=a&to=b&wiki=enwiki")).toBeNull();
+    expect(check("/api/kpis")).toBeNull();
+    expect(check("/api/kpis?limit=1&limit=2")).toBe(`"limit" must be given at most once`);
+    expect(check("/api/kpis?wiki=a%00b")).toBe(`control character in query parameter "wiki"`);
+    expect(check("/api/kpis?wiki=a%0D%0Ab")).toBe(`control character in query parameter "wiki"`);
+    expect(check("/api/tables/a%00b/snapshots")).toBe("control character in the path");
+    expect(check("/api/tables/%E0%A4%A/snapshots")).toBe("path is not valid percent-encoding");
+    expect(check(`/api/kpis?wiki=${"a".repeat(4_100)}`)).toBe("query string longer than 4096 characters");
   });
 });

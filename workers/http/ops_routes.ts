@@ -10,6 +10,7 @@ import { HTTPException } from "hono/http-exception";
 import {
   corsOrigin,
   isRateLimited,
+  malformedRequestMessage,
   rateLimitKey,
   READ_API_RATE_PERIOD_SECONDS,
   requestLogLine,
@@ -66,5 +67,17 @@ export const readApiRateLimit = createMiddleware<{ Bindings: Env }>(async (c, ne
       message: `Rate limit exceeded: retry after ${READ_API_RATE_PERIOD_SECONDS} s`,
     });
   }
+  await next();
+});
+
+/**
+ * 400 for requests no route should see (a repeated query parameter, a control character, an
+ * overlong query; see ops_core.ts), before any route runs. `/iceberg` is left to the catalog,
+ * which answers errors in the Iceberg REST ErrorModel.
+ */
+export const rejectMalformedRequest = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const url = new URL(c.req.url);
+  const message = url.pathname.startsWith("/iceberg/") ? null : malformedRequestMessage(url);
+  if (message) throw new HTTPException(400, { message });
   await next();
 });

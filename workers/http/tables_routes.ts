@@ -29,7 +29,11 @@ export const tablesRoutes = new Hono<{ Bindings: Env }>()
   })
   .get("/:table/snapshots", async (c) => {
     const name = c.req.param("table").replace(/^wiki\./, "");
-    if (!TABLES.some((t) => t.name === name)) throw new HTTPException(404, { message: `No table "${name}"` });
+    if (!TABLES.some((t) => t.name === name)) {
+      throw new HTTPException(400, {
+        message: `"table" must be one of ${TABLES.map((t) => t.name).join(", ")}`,
+      });
+    }
     const table = new IcebergTable(new R2BlobStore(c.env.LAKE), {
       spec: tableSpec(name),
       bucket: c.env.LAKE_BUCKET_NAME,
