@@ -51,7 +51,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", COMMIT_INTERVAL_SECONDS: "1" } },
+            miniflare: {
+              // The read API's rate limit is off here (every request shares one client key);
+              // rate_limit_routes_test.ts turns it on.
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                COMMIT_INTERVAL_SECONDS: "1",
+                RATE_LIMIT_READ_API: "off",
+              },
+            },
           }),
         ],
         test: {

@@ -1,24 +1,38 @@
-/** The part of autocannon 9's programmatic API the benchmarks use (the package ships no types). */
+/** The part of autocannon 9's programmatic API the api and load suites use (the package ships no types). */
 declare module "autocannon" {
-  interface Options {
+  interface AutocannonRequest {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+  }
+  interface AutocannonOptions {
     url: string;
     connections?: number;
     duration?: number;
-    pipelining?: number;
     timeout?: number;
+    pipelining?: number;
+    requests?: AutocannonRequest[];
   }
-  interface Result {
-    requests: { average: number; total: number };
+  interface AutocannonResult {
+    duration: number;
+    requests: { total: number; average: number };
     errors: number;
     timeouts: number;
     non2xx: number;
+    "1xx": number;
+    "2xx": number;
+    "3xx": number;
+    "4xx": number;
+    "5xx": number;
+    statusCodeStats: Record<string, { count: number }>;
   }
-  interface Instance extends PromiseLike<Result> {
+  interface AutocannonInstance extends Promise<AutocannonResult> {
     on(
       event: "response",
-      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+      listener: (client: unknown, status: number, bytes: number, ms: number) => void,
     ): this;
+    stop(): void;
   }
-  function autocannon(options: Options): Instance;
+  function autocannon(options: AutocannonOptions): AutocannonInstance;
   export default autocannon;
 }

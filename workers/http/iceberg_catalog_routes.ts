@@ -20,6 +20,14 @@ import type { TableName } from "../../r2/tables/schemas.ts";
 import { timingSafeEqual } from "./auth.ts";
 
 const shown = (raw: string) => raw.slice(0, 64);
+/** A namespace name we could ever serve: letters, digits, `_`, at most 255; anything else is a 400. */
+const NAMESPACE_SHAPE = /^[A-Za-z0-9_]{1,255}$/;
+/** A table name we could ever serve (same rule as namespaces); a well-formed unknown one is a 404. */
+const TABLE_SHAPE = /^[A-Za-z0-9_]{1,255}$/;
+const badTable = () => icebergError(400, "BadRequestException", "table must match ^[A-Za-z0-9_]{1,255}$");
+const badNamespace = () =>
+  icebergError(400, "BadRequestException", "namespace must match ^[A-Za-z0-9_]{1,255}$");
+
 const noSuchNamespace = (ns: string) =>
   icebergError(404, "NoSuchNamespaceException", `Namespace does not exist: ${shown(ns)}`);
 const noSuchTable = (ns: string, table: string) =>
@@ -61,32 +69,37 @@ export const icebergCatalogRoutes = new Hono<{ Bindings: Env }>()
   .get("/v1/namespaces", (c) => c.json(listNamespaces()))
   .on(["GET", "HEAD"], "/v1/namespaces/:ns", (c) => {
     const ns = c.req.param("ns");
+    if (!NAMESPACE_SHAPE.test(ns)) return c.json(badNamespace(), 400);
     if (!isKnownNamespace(ns)) return c.json(noSuchNamespace(ns), 404);
     return c.req.method === "HEAD" ? c.body(null, 204) : c.json({ namespace: [ns], properties: {} });
   })
   .get("/v1/namespaces/:ns/tables", (c) => {
     const ns = c.req.param("ns");
+    if (!NAMESPACE_SHAPE.test(ns)) return c.json(badNamespace(), 400);
     return isKnownNamespace(ns) ? c.json(listTables()) : c.json(noSuchNamespace(ns), 404);
   })
   .on(["GET", "HEAD"], "/v1/namespaces/:ns/tables/:table", async (c) => {
     const ns = c.req.param("ns");
     const raw = c.req.param("table");
     const head = c.req.method === "HEAD";
+    if (!NAMESPACE_SHAPE.test(ns)) return head ? c.body(null, 400) : c.json(badNamespace(), 400);
+    if (!TABLE_SHAPE.test(raw)) return head ? c.body(null, 400) : c.json(badTable(), 400);
+    const modes = c.req.queries("snapshots") ?? [];
+    const mode = parseSnapshotsMode(modes.length > 1 ? "" : modes[0]);
+    if (!mode && !head) {
+      return c.json(icebergError(400, "BadRequestException", "snapshots must be all or refs"), 400);
+    }
     if (!isKnownNamespace(ns)) return head ? c.body(null, 404) : c.json(noSuchNamespace(ns), 404);
     const table = catalogTable(raw);
     const current = table ? await currentMetadata(c.env, table) : null;
     if (!current) return head ? c.body(null, 404) : c.json(noSuchTable(ns, raw), 404);
     if (head) return c.body(null, 204);
-    const mode = parseSnapshotsMode(c.req.query("snapshots"));
-    if (!mode) {
-      return c.json(icebergError(400, "BadRequestException", "snapshots must be all or refs"), 400);
-    }
     const config = fileIoConfig({
       s3Endpoint: c.env.S3_ENDPOINT,
       origin: new URL(c.req.url).origin,
       accountId: c.env.R2_ACCOUNT_ID,
     });
-    return c.body(loadTableResultText(current.location, metadataText(current.text, mode), config), 200, {
+    return c.body(loadTableResultText(current.location, metadataText(current.text, mode!), config), 200, {
       "Content-Type": "application/json",
     });
   })

@@ -9,6 +9,11 @@ export const MAX_RANGE_MS = 7 * 24 * 3_600_000;
 export const DEFAULT_RANGE_MS = 3_600_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** Whether `value` is an ISO-8601 time with a zone (`2026-01-01T00:00:00Z`) that parses. */
+export function isIsoTime(value: string): boolean {
+  return ISO.test(value) && Number.isFinite(Date.parse(value));
+}
+
 /** A validated range `[from, to)` of window starts, or a message for a 400. */
 export type RangeResult = { ok: true; from: number; to: number } | { ok: false; message: string };
 

@@ -10,7 +10,7 @@ import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
 import { parseSnapshotId, readSnapshotRows, snapshotAsOf } from "../../r2/iceberg/time_travel.ts";
 import { GOLD } from "../../r2/tables/schemas.ts";
 import type { GoldRow } from "../../r2/tables/rows.ts";
-import { windowJson } from "./kpi_query.ts";
+import { isIsoTime, windowJson } from "./kpi_query.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -25,9 +25,9 @@ export async function kpisAtSnapshot(
   let asOfMs: number | null = null;
   let id: bigint | null = null;
   if (query.asOf !== undefined) {
-    asOfMs = query.asOf.length <= 64 ? Date.parse(query.asOf) : NaN;
+    asOfMs = isIsoTime(query.asOf) ? Date.parse(query.asOf) : NaN;
     if (!Number.isFinite(asOfMs)) {
-      throw new HTTPException(400, { message: `"as_of" must be an ISO-8601 time` });
+      throw new HTTPException(400, { message: `"as_of" must be an ISO-8601 time with a zone` });
     }
   } else {
     id = parseSnapshotId(query.snapshotId!);

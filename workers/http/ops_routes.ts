@@ -6,7 +6,15 @@
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { cors } from "hono/cors";
-import { corsOrigin, requestLogLine } from "./ops_core.ts";
+import { HTTPException } from "hono/http-exception";
+import {
+  corsOrigin,
+  isRateLimited,
+  malformedRequestMessage,
+  rateLimitKey,
+  READ_API_RATE_PERIOD_SECONDS,
+  requestLogLine,
+} from "./ops_core.ts";
 
 /** Logs `{"msg":"request","request_id",...}` once the response is known. */
 export const requestLog = createMiddleware<{ Bindings: Env }>(async (c, next) => {
@@ -39,4 +47,37 @@ export const readApiCors = cors({
   origin: (origin, c) => corsOrigin(origin, (c.env as { CORS_ORIGINS?: string }).CORS_ORIGINS),
   allowMethods: ["GET", "HEAD", "OPTIONS"],
   maxAge: 600,
+});
+
+/**
+ * Per-client rate limit of the read API on the Workers rate-limiting binding (`READ_API_LIMITER`,
+ * `[[ratelimits]]` in wrangler.toml; Miniflare emulates it locally): over the limit a client gets
+ * 429 with `Retry-After` (one full period: the binding does not say when its window ends).
+ * Which paths count and the client key are decided in ops_core.ts.
+ */
+export const readApiRateLimit = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const env = c.env as { READ_API_LIMITER?: RateLimit; RATE_LIMIT_READ_API?: string };
+  if (!env.READ_API_LIMITER || !isRateLimited(c.req.path, env.RATE_LIMIT_READ_API)) return await next();
+  const { success } = await env.READ_API_LIMITER.limit({
+    key: rateLimitKey(c.req.header("cf-connecting-ip")),
+  });
+  if (!success) {
+    c.header("Retry-After", String(READ_API_RATE_PERIOD_SECONDS));
+    throw new HTTPException(429, {
+      message: `Rate limit exceeded: retry after ${READ_API_RATE_PERIOD_SECONDS} s`,
+    });
+  }
+  await next();
+});
+
+/**
+ * 400 for requests no route should see (a repeated query parameter, a control character, an
+ * overlong query; see ops_core.ts), before any route runs. `/iceberg` is left to the catalog,
+ * which answers errors in the Iceberg REST ErrorModel.
+ */
+export const rejectMalformedRequest = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const url = new URL(c.req.url);
+  const message = url.pathname.startsWith("/iceberg/") ? null : malformedRequestMessage(url);
+  if (message) throw new HTTPException(400, { message });
+  await next();
 });

@@ -60,6 +60,10 @@ export const KpisAnswer = z.object({
 /** Path of `/api/tables/{table}/snapshots`: a table name, with or without `wiki.`. */
 export const TableParams = z.object({
   table: param("table").regex(/^[a-z0-9_.]{1,80}$/, `"table" must be a table name, e.g. gold_wiki_kpis`)
+    .refine(
+      (v) => (TABLE_NAMES as readonly string[]).includes(v.replace(/^wiki\./, "")),
+      `"table" must be one of ${TABLE_NAMES.join(", ")}`,
+    )
     .openapi({ param: { name: "table", in: "path" }, example: "gold_wiki_kpis" }),
 });
 
@@ -89,7 +93,8 @@ export const IngestStartQuery = z.object({
     .regex(/^https?:\/\//, `"url" must be an http(s) URL of at most 2048 characters`)
     .refine((u) => URL.canParse(u), `"url" must be an http(s) URL of at most 2048 characters`).optional()
     .openapi({ example: "http://127.0.0.1:8788/v2/stream/recentchange" }),
-  since: isoTimeParam("since").optional(),
+  since: isoTimeParam("since")
+    .refine((v) => Date.parse(v) <= Date.now(), `"since" must be a past time`).optional(),
 });
 
 /** `POST /api/admin/correction` query (defaults: CORRECTION_LOOKBACK_HOURS, 200 files). */

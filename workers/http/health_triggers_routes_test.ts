@@ -1,0 +1,86 @@
+/**
+ * /api/health's remaining reasons triggered for real on the local bindings (dead letters and a
+ * backing-off ingestor are in health_routes_test.ts): an ingestor that stopped while ingestion is
+ * wanted, a queue backlog and a too-old last commit while a replay runs, and overdue maintenance
+ * after a real maintenance run. The thresholds are the `HEALTH_*` vars (lowered here to 0 where a
+ * test needs the state to count); the same state under the default thresholds reports nothing of
+ * it. The HTTP status stays 200 in every state.
+ */
+import { env } from "cloudflare:workers";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { app } from "./app.ts";
+import { ingestorStub } from "../pipeline.ts";
+
+const AUTH = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
+type Health = { status: string; reasons: string[] };
+const health = async (vars: Record<string, string> = {}): Promise<Health> => {
+  const response = await app.request("/api/health", {}, { ...env, ...vars });
+  expect(response.status).toBe(200);
+  return await response.json() as Health;
+};
+const admin = async (path: string) => {
+  const response = await app.request(path, { method: "POST", headers: AUTH }, env);
+  expect(response.status).toBe(200);
+  return await response.json() as Record<string, unknown>;
+};
+const startUrl = `/api/admin/ingest/start?url=${encodeURIComponent(inject("replayStreamUrl"))}`;
+
+describe("/api/health triggers", () => {
+  afterAll(async () => {
+    await admin("/api/admin/ingest/stop");
+  });
+
+  it("an ingestor that stopped while ingestion is wanted: degraded, 'ingestor disconnected (wanted running)'", async () => {
+    await admin(startUrl);
+    // The ingestor halts without the operator asking (as an evicted object does until the
+    // cron watchdog restarts it): PipelineControl still wants it running.
+    await ingestorStub(env).stop();
+    const h = await health();
+    expect(h.status).toBe("degraded");
+    expect(h.reasons).toContain("ingestor disconnected (wanted running)");
+    await admin("/api/admin/ingest/stop");
+    expect((await health()).reasons.filter((r) => r.startsWith("ingestor"))).toEqual([]);
+  });
+
+  it("a replay in flight shows a queue backlog and a too-old last commit under zero thresholds", async () => {
+    const zero = {
+      HEALTH_MAX_PENDING_ROWS: "0",
+      HEALTH_MAX_UNACKED_MESSAGES: "0",
+      HEALTH_MAX_COMMIT_AGE_SECONDS: "0",
+    };
+    const patterns = {
+      rows: /^queue backlog: \d+ rows wait for a table commit \(threshold 0\)$/,
+      messages: /^queue backlog: \d+ messages not yet consumed \(threshold 0\)$/,
+      commit: /^[a-z_]+: last commit \d+ s ago is too old \(threshold 0 s\) with \d+ rows pending$/,
+    };
+    const seen = new Map<keyof typeof patterns, Health>();
+    const defaultsSaidBacklog: string[] = [];
+    await admin(startUrl);
+    try {
+      for (let i = 0; i < 600 && seen.size < 3; i++) {
+        const h = await health(zero);
+        for (const [name, pattern] of Object.entries(patterns) as [keyof typeof patterns, RegExp][]) {
+          if (!seen.has(name) && h.reasons.some((r) => pattern.test(r))) seen.set(name, h);
+        }
+        const d = await health();
+        defaultsSaidBacklog.push(...d.reasons.filter((r) => /queue backlog|too old/.test(r)));
+        await sleep(25);
+      }
+    } finally {
+      await admin("/api/admin/ingest/stop");
+    }
+    expect([...seen.keys()].sort()).toEqual(["commit", "messages", "rows"]);
+    for (const h of seen.values()) expect(h.status).not.toBe("ok");
+    expect(defaultsSaidBacklog).toEqual([]); // the same states stay under the default thresholds
+  });
+
+  it("maintenance overdue: a real run older than HEALTH_MAX_MAINTENANCE_AGE_HOURS degrades health", async () => {
+    await admin("/api/admin/maintenance?job=expire_snapshots&table=gold_wiki_kpis");
+    await sleep(50);
+    const h = await health({ HEALTH_MAX_MAINTENANCE_AGE_HOURS: "0" });
+    expect(h.status).not.toBe("ok");
+    expect(h.reasons).toContain("maintenance overdue: last run 0.0 h ago (threshold 0 h)");
+    expect((await health()).reasons.some((r) => r.startsWith("maintenance overdue"))).toBe(false);
+  });
+});
