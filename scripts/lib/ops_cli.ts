@@ -6,27 +6,41 @@
 export const USAGE = `usage: npm run ops -- <command> [options]
 
 commands:
-  status                      health verdict, reasons and counts (GET /api/health)
+  status                      health verdict, reasons and counts (GET /api/health);
+                              exit 0 ok, 6 degraded, 7 down
   start [--since ISO] [--stream-url URL]
                               start (or re-point) the ingestor
   stop                        stop the ingestor
-  backfill [--since ISO]      re-read the stream from a past time
+  backfill --since ISO [--wait]
+                              re-read the stream from a past time; --wait follows it
+                              (progress every 5 s) until the ingestor's lag is under 60 s
   correction                  run the late-data correction now
   maintenance [--job NAME] [--table NAME]
                               run table maintenance (all jobs by default)
   dead-letters [list|replay] [--limit N]
                               list the dead letters waiting, or replay them
   reset --yes                 delete every table and counter (asks for --yes)
-  init                        create the tables (a deployed Worker creates them on first commit)
+  init                        create the tables in the local lake (a deployed Worker creates
+                              them on its first commit: with a remote --url there is nothing to do)
 
 options:
   --url URL      the Worker (default $WIKIFLARE_URL or http://127.0.0.1:8787)
   --token TOKEN  admin token (default $ADMIN_TOKEN)
   -h, --help     this text
 
-exit codes: 0 ok, 1 the Worker reported an error, 2 usage, 3 unreachable, 4 401/403, 5 503 (admin disabled)`;
+exit codes: 0 ok, 1 the Worker reported an error, 2 usage, 3 unreachable, 4 401/403, 5 503 (admin disabled),
+6 status degraded, 7 status down`;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, auth: 4, disabled: 5 } as const;
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  unreachable: 3,
+  auth: 4,
+  disabled: 5,
+  degraded: 6,
+  down: 7,
+} as const;
 
 export type OpsCommand =
   | "status"
@@ -63,7 +77,7 @@ export class UsageError extends Error {
 }
 
 const VALUE_OPTIONS = new Set(["url", "token", "since", "stream-url", "job", "table", "limit"]);
-const FLAG_OPTIONS = new Set(["yes", "help"]);
+const FLAG_OPTIONS = new Set(["yes", "help", "wait"]);
 
 /** Parses argv (after `--`); `{ help: true }` for -h/--help or no command. */
 export function parseOpsArgs(
@@ -187,4 +201,47 @@ export function describeFailure(
     };
   }
   return { message: `HTTP ${failure.status} from ${url}: ${detail}`, exitCode: EXIT.failed };
+}
+
+/** Whether a Worker URL is this machine's (loopback), where `init` can create the tables itself. */
+export function isLocalUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "::1";
+}
+
+/** The exit code and one-line summary of a `/api/health` answer (`status`). */
+export function statusVerdict(
+  health: { status?: unknown; reasons?: unknown },
+): { exitCode: number; line: string } {
+  const reasons = Array.isArray(health.reasons) ? health.reasons.map(String) : [];
+  const tail = reasons.length ? ` — ${reasons.join("; ")}` : "";
+  if (health.status === "ok") return { exitCode: EXIT.ok, line: `status: ok${tail}` };
+  if (health.status === "degraded") return { exitCode: EXIT.degraded, line: `status: degraded${tail}` };
+  if (health.status === "down") return { exitCode: EXIT.down, line: `status: down${tail}` };
+  return { exitCode: EXIT.failed, line: `status: unknown answer ${JSON.stringify(health.status)}` };
+}
+
+/** Lag under which a followed backfill counts as caught up with the stream. */
+export const CAUGHT_UP_LAG_SECONDS = 60;
+
+/** One progress line of a followed backfill, and whether it has caught up. */
+export function backfillProgress(
+  health: {
+    events?: { received?: number; silver?: number };
+    ingestor?: { lag_seconds?: number | null; connected?: boolean };
+  },
+  previousReceived: number | null,
+): { line: string; caughtUp: boolean; received: number } {
+  const received = health.events?.received ?? 0;
+  const lag = health.ingestor?.lag_seconds ?? null;
+  const delta = previousReceived === null ? "" : ` (+${received - previousReceived})`;
+  const lagText = lag === null ? "lag unknown" : `lag ${Math.round(lag)} s`;
+  const connected = health.ingestor?.connected ? "connected" : "not connected";
+  return {
+    line: `  backfill: ${received} events received${delta}, ${
+      health.events?.silver ?? 0
+    } in silver, ${lagText}, ${connected}`,
+    caughtUp: lag !== null && lag < CAUGHT_UP_LAG_SECONDS && health.ingestor?.connected === true,
+    received,
+  };
 }

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { describeFailure, EXIT, parseOpsArgs, planRequest, UsageError } from "./ops_cli.ts";
+import {
+  backfillProgress,
+  describeFailure,
+  EXIT,
+  isLocalUrl,
+  parseOpsArgs,
+  planRequest,
+  statusVerdict,
+  UsageError,
+} from "./ops_cli.ts";
 import { runOps } from "./ops_run.ts";
 
 const parse = (argv: string[], env: Record<string, string> = {}) => {
@@ -128,4 +137,48 @@ Deno.test("runOps against a small local server: ok, 401, 403, 503, unreachable",
   }
   const gone = await runOps(["status", "--url", base], {}, { out: () => {}, err: () => {} });
   assert.equal(gone, EXIT.unreachable);
+});
+
+Deno.test("status exit codes follow the verdict: 0 ok, 6 degraded, 7 down", () => {
+  assert.deepEqual(statusVerdict({ status: "ok", reasons: [] }), { exitCode: 0, line: "status: ok" });
+  assert.deepEqual(
+    statusVerdict({ status: "degraded", reasons: ["1 dead letter(s) waiting for a replay"] }),
+    {
+      exitCode: 6,
+      line: "status: degraded — 1 dead letter(s) waiting for a replay",
+    },
+  );
+  assert.equal(statusVerdict({ status: "down", reasons: ["a", "b"] }).line, "status: down — a; b");
+  assert.equal(statusVerdict({ status: "down" }).exitCode, EXIT.down);
+  assert.equal(statusVerdict({}).exitCode, EXIT.failed);
+});
+
+Deno.test("backfill progress: counts, delta, lag, caught up under 60 s of lag while connected", () => {
+  const first = backfillProgress({
+    events: { received: 100, silver: 90 },
+    ingestor: { lag_seconds: 3600, connected: true },
+  }, null);
+  assert.equal(first.line, "  backfill: 100 events received, 90 in silver, lag 3600 s, connected");
+  assert.equal(first.caughtUp, false);
+  const next = backfillProgress({
+    events: { received: 250, silver: 240 },
+    ingestor: { lag_seconds: 12.4, connected: true },
+  }, 100);
+  assert.equal(next.line, "  backfill: 250 events received (+150), 240 in silver, lag 12 s, connected");
+  assert.equal(next.caughtUp, true);
+  assert.equal(backfillProgress({ ingestor: { lag_seconds: 5, connected: false } }, 0).caughtUp, false);
+  assert.equal(backfillProgress({ ingestor: { lag_seconds: null, connected: true } }, 0).caughtUp, false);
+});
+
+Deno.test("init runs locally only for a loopback --url", async () => {
+  assert.equal(isLocalUrl("http://127.0.0.1:8787"), true);
+  assert.equal(isLocalUrl("http://localhost:8787"), true);
+  assert.equal(isLocalUrl("https://wikiflare.example.workers.dev"), false);
+  const err: string[] = [];
+  const code = await runOps(["init", "--url", "https://wikiflare.example.workers.dev"], {}, {
+    out: () => {},
+    err: (s) => err.push(s),
+  });
+  assert.equal(code, EXIT.ok);
+  assert.match(err.join("\n"), /deployed Worker: it creates its tables on its first commit/);
 });

@@ -2,7 +2,17 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describeFailure, EXIT, parseOpsArgs, planRequest, USAGE, UsageError } from "./ops_cli.ts";
+import {
+  backfillProgress,
+  describeFailure,
+  EXIT,
+  isLocalUrl,
+  parseOpsArgs,
+  planRequest,
+  statusVerdict,
+  USAGE,
+  UsageError,
+} from "./ops_cli.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -24,6 +34,12 @@ export async function runOps(
     if (!(error instanceof UsageError)) throw error;
     io.err(`${error.message}\n\n${USAGE}`);
     return EXIT.usage;
+  }
+  if (plan === null && !isLocalUrl(args.url)) {
+    io.err(
+      `init: ${args.url} is a deployed Worker: it creates its tables on its first commit, nothing to do`,
+    );
+    return EXIT.ok;
   }
   if (plan === null) { // init: the local lake (a deployed Worker creates its tables on first commit)
     io.err("init: creating the tables in the local lake (.wrangler/state)…");
@@ -57,6 +73,12 @@ export async function runOps(
       return f.exitCode;
     }
     io.out(prettyJson(body));
+    if (args.command === "status") {
+      const verdict = statusVerdict(JSON.parse(body));
+      io.err(verdict.line);
+      return verdict.exitCode;
+    }
+    if (args.command === "backfill" && args.options.wait === true) return await followBackfill(args.url, io);
     return EXIT.ok;
   } catch (error) {
     const f = describeFailure(args.url, { error });
@@ -72,5 +94,27 @@ function prettyJson(body: string): string {
     return JSON.stringify(JSON.parse(body), null, 2);
   } catch {
     return body;
+  }
+}
+
+/** `backfill --wait`: polls /api/health every 5 s, printing progress, until the ingestor caught up. */
+async function followBackfill(url: string, io: { out: (s: string) => void; err: (s: string) => void }) {
+  let previous: number | null = null;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 5_000));
+    try {
+      const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(30_000) });
+      const progress = backfillProgress(await response.json(), previous);
+      previous = progress.received;
+      io.err(progress.line);
+      if (progress.caughtUp) {
+        io.err("backfill: caught up with the stream");
+        return EXIT.ok;
+      }
+    } catch (error) {
+      const f = describeFailure(url, { error });
+      io.err(f.message);
+      return f.exitCode;
+    }
   }
 }
