@@ -56,7 +56,11 @@ export default defineConfig({
         ],
         test: {
           name: "workerd",
-          globalSetup: ["test/workerd/global_setup.ts", "test/workerd/drilldown_setup.ts"],
+          globalSetup: [
+            "test/workerd/global_setup.ts",
+            "test/workerd/drilldown_setup.ts",
+            "test/workerd/duckdb_oracle_setup.ts",
+          ],
           include: [
             ...SHELL_TESTS.map((g) => `{workers,durable-objects,r2}/${g}`),
             "test/workerd/**/*_test.ts",

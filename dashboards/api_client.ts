@@ -91,6 +91,8 @@ export async function fetchKpis(
 export interface LiveHandlers {
   onWindow(w: KpiWindowT): void;
   onRecent(events: SilverEventT[]): void;
+  /** The hub could not resume the stream (or the pipeline was reset): reload everything. */
+  onReset(): void;
   /** Called every `pollMs` once the push channel failed. */
   onPoll(): void;
   onStatus(status: "connecting" | "live" | "polling"): void;
@@ -121,6 +123,7 @@ export function subscribeLive(h: LiveHandlers, pollMs = 10_000): () => void {
     else h.onStatus("connecting");
   });
   source.addEventListener("window", (e) => h.onWindow(JSON.parse((e as MessageEvent).data) as KpiWindowT));
+  source.addEventListener("reset", () => h.onReset());
   source.addEventListener("recent", (e) => {
     h.onRecent((JSON.parse((e as MessageEvent).data) as LiveRecentPayloadT).events);
   });

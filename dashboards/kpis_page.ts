@@ -167,6 +167,9 @@ subscribeLive({
     }, 5_000);
   },
   onRecent() {},
+  onReset() {
+    void load(false);
+  },
   onPoll() {
     void load(false);
   },

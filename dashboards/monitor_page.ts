@@ -154,6 +154,9 @@ subscribeLive({
     drawRecent(merged);
     scheduleRefresh(3_000);
   },
+  onReset() {
+    scheduleRefresh(0);
+  },
   onPoll() {
     scheduleRefresh(0);
   },

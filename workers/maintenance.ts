@@ -12,6 +12,7 @@ import {
   maintenancePolicy,
 } from "../durable-objects/table_committer/maintenance_core.ts";
 import { committerName } from "../durable-objects/table_committer/committer_core.ts";
+import { WATERMARK_NAME } from "../durable-objects/watermark/watermark_tracker_object.ts";
 
 /** Where the last maintenance report is kept (outside the warehouse, beside the dead letters). */
 export const MAINTENANCE_REPORT_KEY = "maintenance/last_report.json";
@@ -57,6 +58,26 @@ export async function pruneAllClaims(env: Env, nowMs: number, lookbackHours: num
     table: t.name,
     ...await env.TABLE_COMMITTER.getByName(committerName(t.name)).pruneClaims(t.name, horizon, nowMs),
   })));
+}
+
+/** Calls of WatermarkTracker.retireWindows per run (each retires at most 500 windows). */
+const RETIRE_CALLS_MAX = 20;
+
+/**
+ * Retires the GoldWindows that ended more than the claim horizon ago (claimHorizonMs): they keep
+ * their final aggregate and drop their per-event rows. Bounded per run; the next run continues.
+ */
+export async function retireGoldWindows(env: Env, nowMs: number, lookbackHours: number) {
+  const horizon = claimHorizonMs(lookbackHours);
+  const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
+  let [windows, rowsDeleted, more] = [0, 0, true];
+  for (let call = 0; call < RETIRE_CALLS_MAX && more; call++) {
+    const report = await tracker.retireWindows(nowMs, horizon);
+    windows += report.windows;
+    rowsDeleted += report.rows_deleted;
+    more = report.more && report.windows > 0;
+  }
+  return { windows, rows_deleted: rowsDeleted, more };
 }
 
 /** The report of a job whose committer call itself failed (the table state is unknown). */

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GoldRow } from "../../r2/tables/rows.ts";
-import { computeKpis, type KpiAggregate } from "./kpi.ts";
+import { computeKpis, type KpiAggregate, WINDOW_MS } from "./kpi.ts";
 import type { JudgedInput } from "../watermark/admission.ts";
 
 const SCHEMA = [
@@ -24,6 +24,25 @@ export interface WindowSnapshot {
   row: GoldRow | null;
   committed: GoldRow | null;
 }
+
+/** What `retire()` did: whether the window now keeps only its final aggregate, and why not. */
+export interface RetireResult {
+  retired: boolean;
+  /** Per-event rows deleted by this call. */
+  rows_deleted: number;
+  reason?: "already_retired" | "not_final" | "late_pending" | "within_horizon";
+}
+
+/** How much state a window keeps (for tests and the README's sizing). */
+export interface WindowStats {
+  rows: number;
+  retired: boolean;
+  /** Rows refused because they arrived after the window was retired. */
+  refused_after_retire: number;
+}
+
+/** Shortest retirement horizon accepted (a window is correctable for at least the lookback). */
+const MIN_RETIRE_HORIZON_MS = 3_600_000;
 
 /**
  * GoldWindow: the exact state of one 5-minute event-time window. Keeps every silver event's
@@ -51,6 +70,7 @@ export class GoldWindow extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     // The tracker finalizes a window only after every on-time row admitted for it was added; a
     // row that still meets a final window is kept as late rather than changing a committed row.
+    if (this.#retired() !== null) return this.#refuseAfterRetire(rows.length);
     const final = this.#meta("final") === "1";
     let inserted = 0;
     let late = 0;
@@ -79,6 +99,11 @@ export class GoldWindow extends DurableObject<Env> {
   snapshot(windowStart: number): WindowSnapshot {
     this.#bind(windowStart);
     if (this.#snapshot) return this.#snapshot;
+    const retired = this.#retired();
+    if (retired !== null) {
+      const row = retired.total_edits > 0 ? computeKpis(retired) : null;
+      return { window_start: windowStart, final: true, late_pending: 0, row, committed: row };
+    }
     const all = this.#aggregate(windowStart, "");
     const committed = this.#aggregate(windowStart, "WHERE late = 0");
     this.#snapshot = {
@@ -105,6 +130,43 @@ export class GoldWindow extends DurableObject<Env> {
     this.ctx.storage.sql.exec("UPDATE events SET late = 0 WHERE late = 1");
     this.#snapshot = null;
     return this.snapshot(windowStart);
+  }
+
+  /**
+   * Keeps only the final aggregate of a window that can no longer change: final, no late rows
+   * pending a correction, and ended more than `horizonMs` before `nowMs` (the dedup horizon: no
+   * duplicate and no late row of it can still arrive). Deletes the per-event rows; `snapshot()`
+   * answers from the kept aggregate and `add()` refuses rows from then on. Idempotent.
+   */
+  retire(windowStart: number, nowMs: number, horizonMs: number): RetireResult {
+    this.#bind(windowStart);
+    if (!Number.isFinite(horizonMs) || horizonMs < MIN_RETIRE_HORIZON_MS) {
+      throw new RangeError(`horizonMs too small: ${horizonMs}`);
+    }
+    if (this.#retired() !== null) return { retired: true, rows_deleted: 0, reason: "already_retired" };
+    if (this.#meta("final") !== "1") return { retired: false, rows_deleted: 0, reason: "not_final" };
+    if (this.#latePending() > 0) return { retired: false, rows_deleted: 0, reason: "late_pending" };
+    if (windowStart + WINDOW_MS + horizonMs > nowMs) {
+      return { retired: false, rows_deleted: 0, reason: "within_horizon" };
+    }
+    const sql = this.ctx.storage.sql;
+    let rowsDeleted = 0;
+    this.ctx.storage.transactionSync(() => {
+      const aggregate = this.#aggregate(windowStart, "");
+      sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('retired', ?)", JSON.stringify(aggregate));
+      rowsDeleted = sql.exec("DELETE FROM events").rowsWritten;
+    });
+    return { retired: true, rows_deleted: rowsDeleted };
+  }
+
+  /** The rows this window keeps, whether it is retired, and rows refused after retirement. */
+  stats(windowStart: number): WindowStats {
+    this.#bind(windowStart);
+    return {
+      rows: this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n,
+      retired: this.#retired() !== null,
+      refused_after_retire: Number(this.#meta("refused_after_retire") ?? "0"),
+    };
   }
 
   /** Forgets the window (admin reset). */
@@ -137,6 +199,22 @@ export class GoldWindow extends DurableObject<Env> {
       revert_like_edits: row.revert_like_edits ?? 0,
       volatility_score: row.volatility_score ?? 0,
     };
+  }
+
+  /** The aggregate kept by `retire()`, or null while the window keeps its rows. */
+  #retired(): KpiAggregate | null {
+    const text = this.#meta("retired");
+    return text === null ? null : JSON.parse(text) as KpiAggregate;
+  }
+
+  /** A retired window takes no rows (they are duplicates by the horizon); they are counted. */
+  #refuseAfterRetire(count: number): AddResult {
+    const refused = Number(this.#meta("refused_after_retire") ?? "0") + count;
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO meta (k, v) VALUES ('refused_after_retire', ?)",
+      String(refused),
+    );
+    return { inserted: 0, late: 0, late_pending: 0 };
   }
 
   #latePending(): number {

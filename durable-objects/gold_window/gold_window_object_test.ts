@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { kpisFromRows, windowName } from "./kpi.ts";
+import { windowName } from "./kpi.ts";
 import type { JudgedInput } from "../watermark/admission.ts";
-import type { SilverRow } from "../../r2/tables/rows.ts";
+import { duckdbSql, goldOf } from "../../test/workerd/duckdb_oracle.ts";
 
 const START = Date.UTC(2026, 0, 1, 10, 0, 0);
 
@@ -19,10 +19,11 @@ function input(i: number, over: Partial<JudgedInput> = {}): JudgedInput {
   };
 }
 
-/** The reference formulas over the same rows, as silver rows. */
-function expected(rows: JudgedInput[], start = START) {
-  const silver = rows.map((r, i) => ({ ...r, event_time: start + i * 1000 }) as unknown as SilverRow);
-  return kpisFromRows(silver)[0];
+/** The 15 gold columns of DESIGN §3 over the same rows, computed by DuckDB SQL (not the product's kpi.ts). */
+async function expected(rows: JudgedInput[], start = START) {
+  const input = rows.map(({ late: _late, ...r }, i) => ({ ...r, event_time: start + i * 1000 }));
+  const [row] = await duckdbSql({ input }, [goldOf("want", "input"), "SELECT * FROM want"]);
+  return row;
 }
 
 describe("GoldWindow", () => {
@@ -34,8 +35,8 @@ describe("GoldWindow", () => {
     const third = await window.add(START, rows.slice(10, 30));
     expect([first.inserted, second.inserted, third.inserted]).toEqual([25, 15, 0]);
     const snapshot = await window.snapshot(START);
-    expect(snapshot.row).toEqual(expected(rows));
-    expect(snapshot.committed).toEqual(expected(rows));
+    expect(snapshot.row).toEqual(await expected(rows));
+    expect(snapshot.committed).toEqual(await expected(rows));
     expect(snapshot.final).toBe(false);
   });
 
@@ -56,13 +57,13 @@ describe("GoldWindow", () => {
     await window.add(start, [input(1), input(2), input(4, { late: true })]);
     const final = await window.finalize(start);
     expect(final.final).toBe(true);
-    expect(final.committed).toEqual(expected([input(1), input(2)], start));
-    expect(final.row).toEqual(expected([input(1), input(2), input(4)], start));
+    expect(final.committed).toEqual(await expected([input(1), input(2)], start));
+    expect(final.row).toEqual(await expected([input(1), input(2), input(4)], start));
     // A row judged on time that still meets a final window is kept as late, never lost.
     const again = await window.add(start, [input(2), input(3)]);
     expect(again).toEqual({ inserted: 1, late: 1, late_pending: 2 });
     const folded = await window.clearLate(start);
     expect(folded.late_pending).toBe(0);
-    expect(folded.committed).toEqual(expected([input(1), input(2), input(3), input(4)], start));
+    expect(folded.committed).toEqual(await expected([input(1), input(2), input(3), input(4)], start));
   });
 });

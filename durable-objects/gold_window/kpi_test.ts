@@ -142,7 +142,24 @@ describe("kpisFromRows()", () => {
       row(T0 + 5 * MIN, "Carol", ["enwiki", "C"], 10), // exactly at the first window's end
     ];
     const [first, second] = kpisFromRows(rows);
-    expect(first).toEqual(computeKpis(agg({ net_bytes_added: -150, volatility_score: 1450 })));
+    // By hand: Alice, Bot, 1.2.3.4; pages enwiki/A, enwiki/B, dewiki/A; 600 − 800 + 50 + 0.
+    expect(first).toEqual({
+      window_start: T0,
+      window_end: T0 + 5 * MIN,
+      total_edits: 4,
+      unique_editors: 3,
+      active_pages: 3,
+      bot_edits: 1,
+      human_edits: 3,
+      net_bytes_added: -150,
+      avg_bytes_per_edit: -37.5,
+      large_edits_count: 1,
+      revert_like_edits: 1,
+      volatility_score: 1450,
+      bot_edit_percentage: 25,
+      edits_per_minute: 0.8,
+      knowledge_trend: "SHRINKING",
+    });
     expect(second).toMatchObject({ window_start: T0 + 5 * MIN, total_edits: 1, knowledge_trend: "GROWING" });
   });
 

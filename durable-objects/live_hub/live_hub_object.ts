@@ -6,6 +6,18 @@ import { render } from "../gold_window/window_render_binding.ts";
 import type { WindowJson } from "../gold_window/window_json.ts";
 import { silverEventJson } from "../events_rollup/silver_json.ts";
 import { coalescer, offer, sseFrame, takeDue } from "./coalesce.ts";
+import {
+  filtersKey,
+  type LiveFilters,
+  type LiveLog,
+  type LoggedFrame,
+  logRecent,
+  logWindow,
+  newLiveLog,
+  parseEventId,
+  planResume,
+  renderFrame,
+} from "./live_log.ts";
 
 /** The one hub's instance name. */
 export const LIVE_HUB_NAME = "global";
@@ -16,16 +28,39 @@ const RECHECK_MS = 2_500;
 
 const encoder = new TextEncoder();
 
+/** One open `/api/live` stream. */
+interface Subscriber {
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  filters: LiveFilters;
+  key: string;
+}
+
+/** The filters and resume id the route validated, read back from the forwarded request. */
+function subscriptionOf(request: Request): { filters: LiveFilters; lastEventId: string | null } {
+  const q = new URL(request.url).searchParams;
+  const filters: LiveFilters = {};
+  for (const k of ["wiki", "user_type", "edit_size", "change_type"] as const) {
+    const v = q.get(k);
+    if (v !== null) filters[k] = v;
+  }
+  return { filters, lastEventId: request.headers.get("last-event-id") };
+}
+
 /**
  * LiveHub: the subscribers of `GET /api/live` (any number of SSE streams) and the latest
  * version of every open window. The pipeline notifies it (fire-and-forget) with the windows
  * that changed and the silver rows it admitted; the hub renders the windows as `/api/kpis`
  * does, sends each changed window at most once per second per window (the newest version last,
- * so the final one always goes out) and the rows at once. A new subscriber gets the open
- * windows first. Kept in memory only: after an eviction the next notification fills it again.
+ * so the final one always goes out) and the rows at once (filtered per subscriber). Every
+ * pushed frame has an id `<epoch>-<seq>` and stays in a bounded log (live_log.ts), so a client
+ * reconnecting with `Last-Event-ID` gets exactly the frames it missed; an id the log cannot
+ * serve (another epoch: the hub was evicted or reset; or too old) gets `event: reset` and the
+ * open windows, and reloads. A new subscriber gets the open windows, then `event: ready`
+ * carrying the current id. Kept in memory only.
  */
 export class LiveHub extends DurableObject<Env> {
-  #subscribers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  #subscribers = new Set<Subscriber>();
+  #log: LiveLog = newLiveLog(newEpoch());
   #windows = new Map<string, WindowJson>();
   #sentJson = new Map<string, string>();
   #coalesce = coalescer<WindowJson>(1_000);
@@ -33,15 +68,26 @@ export class LiveHub extends DurableObject<Env> {
   #recheckTimer: ReturnType<typeof setTimeout> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
 
-  /** `GET /api/live`: a new SSE stream, starting with the open windows. */
-  override fetch(_request: Request): Response {
+  /** `GET /api/live` (validated by the route): a new SSE stream, resumed or starting fresh. */
+  override fetch(request: Request): Response {
+    const { filters, lastEventId } = subscriptionOf(request);
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const open = [...this.#windows.values()].filter((w) => !w.final)
-      .sort((a, b) => a.window_start.localeCompare(b.window_start));
-    const hello = `retry: 3000\n: connected\n\n${open.map((w) => sseFrame("window", w)).join("")}`;
-    void writer.write(encoder.encode(hello)).catch(() => this.#subscribers.delete(writer));
-    this.#subscribers.add(writer);
+    const sub: Subscriber = { writer: writable.getWriter(), filters, key: filtersKey(filters) };
+    const last = lastEventId === null ? null : parseEventId(lastEventId);
+    const plan = planResume(this.#log, lastEventId !== null && last === null ? { epoch: "", seq: 0 } : last);
+    let hello = "retry: 3000\n: connected\n\n";
+    if (plan.kind === "resume") {
+      for (const f of plan.frames) hello += renderFrame(this.#log, f, filters) ?? "";
+    } else {
+      if (plan.kind === "reset") hello += sseFrame("reset", { reason: plan.reason });
+      const open = [...this.#windows.values()].filter((w) => !w.final)
+        .sort((a, b) => a.window_start.localeCompare(b.window_start));
+      hello += open.map((w) => sseFrame("window", w)).join("");
+    }
+    const ready = { epoch: this.#log.epoch, seq: this.#log.seq, resumed: plan.kind === "resume" };
+    hello += `id: ${this.#log.epoch}-${this.#log.seq}\n${sseFrame("ready", ready)}`;
+    void sub.writer.write(encoder.encode(hello)).catch(() => this.#subscribers.delete(sub));
+    this.#subscribers.add(sub);
     this.#heartbeat ??= setInterval(() => this.#tick(), HEARTBEAT_MS);
     return new Response(readable, {
       headers: {
@@ -54,7 +100,10 @@ export class LiveHub extends DurableObject<Env> {
 
   /** The pipeline's notification: windows (by start) that changed and newly admitted silver rows. */
   async notify(starts: number[], rows: SilverRow[]): Promise<void> {
-    if (rows.length) this.#broadcast(sseFrame("recent", { events: rows.map(silverEventJson) }));
+    if (rows.length) {
+      const events = rows.map(silverEventJson);
+      this.#push(logRecent(this.#log, events, JSON.stringify(events).length));
+    }
     await this.#refresh(starts);
     this.#recheckTimer ??= setTimeout(() => {
       this.#recheckTimer = null;
@@ -62,9 +111,30 @@ export class LiveHub extends DurableObject<Env> {
     }, RECHECK_MS);
   }
 
+  /**
+   * Admin reset: forgets every window and the log (a new epoch), and tells every subscriber
+   * `event: reset` so pages reload; a later resume with an old id is answered a reset too.
+   */
+  reset(): { subscribers: number } {
+    this.#log = newLiveLog(newEpoch());
+    this.#windows.clear();
+    this.#sentJson.clear();
+    this.#coalesce = coalescer<WindowJson>(1_000);
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const frame = `id: ${this.#log.epoch}-0\n${sseFrame("reset", { reason: "pipeline_reset" })}`;
+    this.#broadcast(() => frame);
+    return { subscribers: this.#subscribers.size };
+  }
+
   /** Subscribers connected now (tests, health). */
   subscribers(): number {
     return this.#subscribers.size;
+  }
+
+  /** Open windows the hub holds and the log's position (tests). */
+  state(): { epoch: string; seq: number; windows: number } {
+    return { epoch: this.#log.epoch, seq: this.#log.seq, windows: this.#windows.size };
   }
 
   /** Renders `starts` and the windows still open, and offers the changed ones. */
@@ -105,7 +175,17 @@ export class LiveHub extends DurableObject<Env> {
     const json = JSON.stringify(w);
     if (this.#sentJson.get(w.window_start) === json) return;
     this.#sentJson.set(w.window_start, json);
-    this.#broadcast(`event: window\ndata: ${json}\n\n`);
+    this.#push(logWindow(this.#log, json));
+  }
+
+  /** Sends a logged frame to every subscriber (encoded once per filter set). */
+  #push(frame: LoggedFrame): void {
+    const log = this.#log;
+    const byKey = new Map<string, string | null>();
+    this.#broadcast((sub) => {
+      if (!byKey.has(sub.key)) byKey.set(sub.key, renderFrame(log, frame, sub.filters));
+      return byKey.get(sub.key)!;
+    });
   }
 
   #forgetOldest(): void {
@@ -120,19 +200,29 @@ export class LiveHub extends DurableObject<Env> {
       this.#heartbeat = null;
       return;
     }
-    this.#broadcast(`: ping ${new Date().toISOString()}\n\n`);
+    const ping = `: ping ${new Date().toISOString()}\n\n`;
+    this.#broadcast(() => ping);
     void this.#refresh([]).catch(logError);
   }
 
-  #broadcast(frame: string): void {
-    const bytes = encoder.encode(frame);
-    for (const writer of this.#subscribers) {
-      writer.write(bytes).catch(() => {
-        this.#subscribers.delete(writer);
-        writer.abort().catch(() => undefined);
+  #broadcast(frameFor: (sub: Subscriber) => string | null): void {
+    const bytes = new Map<string, Uint8Array>();
+    for (const sub of this.#subscribers) {
+      const text = frameFor(sub);
+      if (text === null) continue;
+      let encoded = bytes.get(text);
+      if (!encoded) bytes.set(text, encoded = encoder.encode(text));
+      sub.writer.write(encoded).catch(() => {
+        this.#subscribers.delete(sub);
+        sub.writer.abort().catch(() => undefined);
       });
     }
   }
+}
+
+/** A fresh epoch: the time in base 36 and a random suffix (unique across hub lifetimes). */
+function newEpoch(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, "0")}`;
 }
 
 function logError(error: unknown): void {

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AdmitRow } from "./admission.ts";
 import type { OwnerAdmission } from "./watermark_tracker_object.ts";
+import { expectAdmission, finalUnder } from "../../test/workerd/duckdb_oracle.ts";
 
 const MIN = 60_000;
 const START = Date.UTC(2026, 2, 1, 0, 0);
@@ -40,16 +41,21 @@ async function settle(name: string) {
   return tracker;
 }
 
-describe("WatermarkTracker ordered admission (workerd, real Durable Objects)", () => {
-  it("a message retried after 20 newer ones is judged in sequence order: zero late, same rows as in-order delivery", async () => {
-    const inOrder = env.WATERMARK.getByName("ordered-reference");
-    let lateInOrder = 0;
-    for (const m of messages("ep-ref", 0)) lateInOrder += (await inOrder.admit([m])).late;
-    expect(lateInOrder).toBe(0);
+/** The rows of the final windows the tracker holds for [from, from + 60 min). */
+async function finalRows(name: string, from: number) {
+  const windows = await env.WATERMARK.getByName(name).windows(from, from + 60 * MIN);
+  return windows.filter((w) => w.state === "final").map((w) => w.row);
+}
 
+describe("WatermarkTracker ordered admission (workerd, real Durable Objects)", () => {
+  it("a message retried after 20 newer ones is judged in sequence order: zero late, every final window equal to DuckDB's", async () => {
     const name = "ordered-retried";
     const tracker = env.WATERMARK.getByName(name);
-    const [first, ...newer] = messages("ep-retry", 1);
+    const all = messages("ep-retry", 1);
+    // Expected: DuckDB over the rows in sequence order (the stream's order), not delivery order.
+    const want = await expectAdmission(all.flatMap((m) => m.rows));
+    expect(want.late).toBe(0);
+    const [first, ...newer] = all;
     let late = 0;
     for (const m of newer) late += (await tracker.admit([m])).late;
     // Held: the watermark has not passed the unadmitted message's events (it has not moved at all).
@@ -60,24 +66,17 @@ describe("WatermarkTracker ordered admission (workerd, real Durable Objects)", (
     late += (await tracker.admit([first])).late;
     // A second delivery of any of them changes nothing.
     late += (await tracker.admit([first, newer[3]])).late;
-    expect(late).toBe(0);
+    expect(late).toBe(want.late);
 
-    const [ref, got] = [await settle("ordered-reference"), await settle(name)];
-    const [refStatus, gotStatus] = [await ref.status(), await got.status()];
-    expect(gotStatus.admission).toMatchObject({ next_seq: 21, held: 0, released: 0 });
-    expect(gotStatus.uncorrected_late_events).toBe(0);
-    const DAY = 86_400_000;
-    expect(gotStatus.watermark).toBe(refStatus.watermark! + DAY);
-    // The same windows, one day later, in the same states with the same KPI columns.
-    const shift = (ws: Awaited<ReturnType<typeof ref.windows>>, by: number) =>
-      ws.map((w) => ({
-        ...w,
-        start: w.start - by,
-        row: w.row && { ...w.row, window_start: w.row.window_start - by, window_end: w.row.window_end - by },
-      }));
-    const refWindows = shift(await ref.windows(START, START + 60 * MIN), 0);
-    expect(refWindows.filter((w) => w.state === "final" && w.row).length).toBeGreaterThan(0);
-    expect(shift(await got.windows(START + DAY, START + DAY + 60 * MIN), DAY)).toEqual(refWindows);
+    const got = await settle(name);
+    const status = await got.status();
+    expect(status.admission).toMatchObject({ next_seq: 21, held: 0, released: 0 });
+    expect(status.uncorrected_late_events).toBe(0);
+    expect(status.watermark).toBe(want.watermark);
+    const final = finalUnder(want.gold, want.watermark);
+    expect(final.length).toBe(3);
+    expect(final[0].total_edits).toBe(30);
+    expect(await finalRows(name, START + 86_400_000)).toEqual(final);
   });
 
   it("a dead-lettered number is released: the watermark moves on, the release is reported, the replay is late", async () => {
@@ -95,24 +94,20 @@ describe("WatermarkTracker ordered admission (workerd, real Durable Objects)", (
       expect.objectContaining({ seq: 0, batch_id: "batch-dead" }),
     ]);
     // The replayed dead letter: its number was passed, so its rows are judged now, against a
-    // watermark that passed their window: late (the correction folds them in).
+    // watermark that passed their window: late (the correction folds them in). DuckDB judges
+    // the rows in the order they were admitted: the newer messages, then the replay.
+    const want = await expectAdmission([...newer, first].flatMap((m) => m.rows));
+    expect(want.late).toBe(first.rows.length);
     const replay = await tracker.admit([first]);
-    expect(replay.late).toBe(first.rows.length);
+    expect(replay.late).toBe(want.late);
+    const dayStart = START + 2 * 86_400_000;
+    // Before the correction the first window is final without the late rows: not in it at all.
+    expect((await tracker.windows(dayStart, dayStart + 1))[0]?.row ?? null).toBeNull();
     const report = await tracker.correct();
-    expect(report.late_events).toBe(first.rows.length);
+    expect(report.late_events).toBe(want.late);
     expect((await tracker.status()).uncorrected_late_events).toBe(0);
-    // Folded in: every window equals the in-order reference's (two days earlier).
-    const DAY = 86_400_000;
-    const shift = (ws: Awaited<ReturnType<typeof tracker.windows>>, by: number) =>
-      ws.map((w) => ({
-        start: w.start - by,
-        state: w.state,
-        row: w.row && { ...w.row, window_start: w.row.window_start - by, window_end: w.row.window_end - by },
-      }));
-    const ref = env.WATERMARK.getByName("ordered-reference");
-    expect(shift(await tracker.windows(START + 2 * DAY, START + 2 * DAY + 60 * MIN), 2 * DAY)).toEqual(
-      shift(await ref.windows(START, START + 60 * MIN), 0),
-    );
+    // Folded in: every final window equals DuckDB's gold over all rows.
+    expect(await finalRows(name, dayStart)).toEqual(finalUnder(want.gold, want.watermark));
   });
 
   it("an admin reset starts the new epoch at 0; an old epoch's message is judged at once", async () => {

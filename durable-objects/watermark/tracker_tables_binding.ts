@@ -23,6 +23,7 @@ export const TRACKER_SCHEMA = [
 const MIGRATIONS = [
   "ALTER TABLE windows ADD COLUMN corrections INTEGER NOT NULL DEFAULT 0",
   "ALTER TABLE windows ADD COLUMN corrected_at INTEGER",
+  "ALTER TABLE windows ADD COLUMN retired_at INTEGER",
 ];
 /** Completed admissions are remembered this long (queue retries end long before). */
 const ADMISSION_MEMORY_MS = 7 * 24 * 3_600_000;
@@ -266,6 +267,24 @@ export class TrackerTables {
     this.#storage.transactionSync(() => {
       for (const start of starts) {
         this.#sql.exec("UPDATE windows SET state = 'final', finalized_at = ? WHERE start = ?", now, start);
+      }
+    });
+  }
+
+  /** Up to `limit` final windows without late rows, starting before `before`, not yet retired. */
+  retirableWindows(before: number, limit: number): number[] {
+    return this.#sql.exec<{ start: number }>(
+      "SELECT start FROM windows WHERE state = 'final' AND late = 0 AND retired_at IS NULL AND start < ? ORDER BY start LIMIT ?",
+      before,
+      limit,
+    ).toArray().map((r) => r.start);
+  }
+
+  /** Records that these windows' GoldWindows keep only their final aggregate. */
+  markRetired(starts: number[], now: number): void {
+    this.#storage.transactionSync(() => {
+      for (const start of starts) {
+        this.#sql.exec("UPDATE windows SET retired_at = ? WHERE start = ?", now, start);
       }
     });
   }

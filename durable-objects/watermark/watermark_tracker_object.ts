@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { GOLD } from "../../r2/tables/schemas.ts";
 import type { GoldRow } from "../../r2/tables/rows.ts";
-import { windowName } from "../gold_window/kpi.ts";
+import { WINDOW_MS, windowName } from "../gold_window/kpi.ts";
 import { watermarkOf, windowsToFinalize } from "./watermark.ts";
 import { type AdmitRow, admitRows } from "./admission.ts";
 import { feedPlan } from "./feed_plan.ts";
@@ -25,6 +25,16 @@ export interface OwnerAdmission {
 export interface AdmitReport {
   windows: number;
   late: number;
+}
+
+/** What `retireWindows()` did. */
+export interface RetireWindowsReport {
+  /** Windows retired by this call. */
+  windows: number;
+  /** Per-event GoldWindow rows deleted. */
+  rows_deleted: number;
+  /** Whether more windows may be retirable (the call stopped at its limit). */
+  more: boolean;
 }
 
 /** One window as the KPI API serves it. */
@@ -186,6 +196,29 @@ export class WatermarkTracker extends DurableObject<Env> {
   /** Every window start ever registered (the admin reset clears their GoldWindows). */
   allStarts(): number[] {
     return this.#tables.allStarts();
+  }
+
+  /**
+   * Retires (GoldWindow.retire) up to `limit` final windows without late rows that ended more
+   * than `horizonMs` before `nowMs`, so their GoldWindows keep only the final aggregate.
+   */
+  retireWindows(nowMs: number, horizonMs: number, limit = 500): Promise<RetireWindowsReport> {
+    return this.#exclusive(async () => {
+      const candidates = this.#tables.retirableWindows(nowMs - horizonMs - WINDOW_MS, limit);
+      const retired: number[] = [];
+      let rowsDeleted = 0;
+      for (const start of candidates) {
+        const result = await this.env.GOLD_WINDOW.getByName(windowName(start)).retire(
+          start,
+          nowMs,
+          horizonMs,
+        );
+        if (result.retired) retired.push(start);
+        rowsDeleted += result.rows_deleted;
+      }
+      this.#tables.markRetired(retired, nowMs);
+      return { windows: retired.length, rows_deleted: rowsDeleted, more: candidates.length === limit };
+    });
   }
 
   /**

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { kpisFromRows, windowName } from "../gold_window/kpi.ts";
+import { windowName } from "../gold_window/kpi.ts";
 import type { AdmitRow } from "./admission.ts";
-import type { SilverRow } from "../../r2/tables/rows.ts";
+import { duckdbSql, goldOf, judgedOf, readLakeTable } from "../../test/workerd/duckdb_oracle.ts";
 import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
 import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import { GOLD } from "../../r2/tables/schemas.ts";
@@ -21,7 +21,27 @@ function row(i: number, eventTime: number): AdmitRow {
   };
 }
 
-const kpis = (rows: AdmitRow[]) => kpisFromRows(rows as unknown as SilverRow[])[0];
+/**
+ * DuckDB SQL (DESIGN §3, not the product's code) over rows in admission order: which are late
+ * (the watermark of the rows before them passed their window's end), the gold row of the
+ * window starting at `start` over the on-time rows (what finalization commits) and over all
+ * rows (what a correction makes of it).
+ */
+async function oracle(rows: AdmitRow[], start: number) {
+  const input = rows.map((r, n) => ({ ...r, n }));
+  const judged = judgedOf("judged", "input");
+  const [late] = await duckdbSql({ input }, [
+    judged,
+    "SELECT count(*) FILTER (WHERE is_late) AS n FROM judged",
+  ]);
+  const gold = async (where: string) =>
+    (await duckdbSql({ input }, [
+      judged,
+      goldOf("g", `(SELECT * FROM judged WHERE ${where})`),
+      `SELECT * FROM g WHERE window_start = ${start}`,
+    ]))[0];
+  return { late: Number(late.n), onTime: await gold("NOT is_late"), all: await gold("true") };
+}
 
 async function waitFinal(name: string, start: number) {
   const tracker = env.WATERMARK.getByName(name);
@@ -54,9 +74,11 @@ describe("WatermarkTracker", () => {
       owner: "m1",
       rows: [...onTime, row(4, start + 15 * MIN), lateRow],
     }]);
-    expect(first).toEqual({ windows: 2, late: 1 });
+    const want = await oracle([...onTime, row(4, start + 15 * MIN), lateRow], start);
+    expect(want.late).toBe(1);
+    expect(first).toEqual({ windows: 2, late: want.late });
     const entry = await waitFinal(name, start);
-    expect(entry.row).toEqual(kpis(onTime));
+    expect(entry.row).toEqual(want.onTime);
     expect(entry.late).toBe(1);
 
     // Admitting the same owner again (a redelivery) judges nothing twice.
@@ -74,13 +96,16 @@ describe("WatermarkTracker", () => {
     expect(report.late_events).toBe(2);
     expect(report.commit).toBe("committed");
     const [corrected] = await tracker.windows(start, start + 1);
-    expect(corrected.row).toEqual(kpis([...onTime, lateRow, later]));
+    const all = (await oracle([...onTime, row(4, start + 15 * MIN), lateRow, later], start)).all;
+    expect(all.total_edits).toBe(4);
+    expect(corrected.row).toEqual(all);
     expect(corrected.late).toBe(0);
     const after = await goldTable().snapshots();
     expect(after.length).toBe(before.length + 1);
     expect(after.at(-1)?.operation).toBe("overwrite");
-    const live = await goldTable().liveFiles();
-    expect(live.reduce((n, f) => n + f.record_count, 0)).toBe((await committer.status()).rows);
+    // The gold table itself, read by icebird + DuckDB: the window's one row is the corrected one.
+    const lake = await readLakeTable(env.LAKE, env.WAREHOUSE, GOLD.name);
+    expect(lake.rows.filter((r) => r.window_start === start)).toEqual([all]);
 
     // A second run finds nothing to do and commits nothing.
     const again = await tracker.correct();

@@ -1,12 +1,13 @@
 /**
  * Fault 5 of issue 6 on the real local R2 binding (workerd): two writers commit to one table at
  * the same moment — two appends, then a consumer's append against a compaction, then two
- * TableCommitter objects. Both commits land in order (the loser of R2's create-if-absent
- * reloads and retries), versions have no gaps, and the table is valid after every step.
+ * TableCommitter objects held behind a barrier at their create-if-absent of the same next
+ * metadata version. Both commits land in order (the loser of R2's create-if-absent reloads and
+ * retries, seen in the outcomes), versions have no gaps, and the table is valid after every step.
  */
 import { env } from "cloudflare:workers";
 import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { BlobStore } from "../blob_store.ts";
 import { R2BlobStore } from "../r2_blob_store_binding.ts";
 import { initParquet } from "../parquet/parquet_writer.ts";
@@ -95,7 +96,7 @@ describe("IcebergTable with two writers on the R2 binding", () => {
     expect((await auditTable(r2, plain, silverKey)).versions).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("lands the commits of two TableCommitter objects of one table that commit at once", async () => {
+  it("lands the commits of two TableCommitter objects that commit at once: one loses the create-if-absent and retries", async () => {
     const table = new IcebergTable(r2, {
       spec: BRONZE,
       bucket: env.LAKE_BUCKET_NAME,
@@ -124,8 +125,42 @@ describe("IcebergTable with two writers on the R2 binding", () => {
     };
     const rowsFirst = await stageFrom(first, "consumer", 7);
     const rowsSecond = await stageFrom(second, "maintenance", 4);
-    const statuses = await Promise.all([first.commitNow(), second.commitNow()]);
-    const base = before.versions.length;
+    // The barrier: each committer's create-if-absent of the next metadata version waits until
+    // both reached it (both read the same current version), then both go to R2 at once. The
+    // Durable Objects run in this isolate, so they use this R2BlobStore class.
+    const next = `/v${before.versions.at(-1)! + 1}.metadata.json`;
+    const outcomes: { key: string; won: boolean }[] = [];
+    const realPutIfAbsent = R2BlobStore.prototype.putIfAbsent;
+    // Each party polls a plain counter on its own timers: a promise resolver may not cross
+    // from one Durable Object's I/O context into another's.
+    let arrived = 0;
+    const spy = vi.spyOn(R2BlobStore.prototype, "putIfAbsent").mockImplementation(
+      async function (this: R2BlobStore, key: string, bytes: Uint8Array) {
+        const isMetadata = key.startsWith(table.prefix) && /\/v\d+\.metadata\.json$/.test(key);
+        if (isMetadata && key.endsWith(next)) {
+          arrived++;
+          // Never hang: a missing party fails the assertions below.
+          const deadline = Date.now() + 15_000;
+          while (arrived < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        }
+        const won = await realPutIfAbsent.call(this, key, bytes);
+        if (isMetadata) outcomes.push({ key: key.slice(key.lastIndexOf("/") + 1), won });
+        return won;
+      },
+    );
+    let statuses;
+    try {
+      statuses = await Promise.all([first.commitNow(), second.commitNow()]);
+    } finally {
+      spy.mockRestore();
+    }
+    const base = before.versions.at(-1)!;
+    // Both tried v(N+1) at once, exactly one won; the loser reloaded and landed v(N+2).
+    expect(outcomes).toEqual([
+      { key: `v${base + 1}.metadata.json`, won: true },
+      { key: `v${base + 1}.metadata.json`, won: false },
+      { key: `v${base + 2}.metadata.json`, won: true },
+    ]);
     expect(statuses.map((s) => s.version ?? 0).sort((x, y) => x - y)).toEqual([base + 1, base + 2]);
     const after = await auditTable(r2, table, bronzeKey);
     expect(after.problems).toEqual([]);

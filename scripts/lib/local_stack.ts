@@ -367,7 +367,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
     const replayUrl = opts.live ? null : await startReplay(ctx, opts.files!, persistDir);
     const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
-    const vars: Record<string, string> = { ADMIN_TOKEN: token, AUTO_START: "false", ...opts.vars };
+    // S3_ENDPOINT on: the catalog's engines read the table files from this Worker (issue 15).
+    // Replays commit every 10 s (short runs, quick idle); live runs keep wrangler.toml's interval.
+    const replayVars: Record<string, string> = opts.live ? {} : { COMMIT_INTERVAL_SECONDS: "10" };
+    const vars: Record<string, string> = {
+      ADMIN_TOKEN: token,
+      AUTO_START: "false",
+      S3_ENDPOINT: "on",
+      ...replayVars,
+      ...opts.vars,
+    };
     if (streamUrl) vars.STREAM_URL = streamUrl;
     const url = await startWrangler(ctx, vars, persistDir);
 

@@ -29,6 +29,22 @@ describe("cron wiring from wrangler.toml", () => {
     expect(logs.some((l) => l.includes(`"cron":${JSON.stringify(cron)}`))).toBe(true);
   });
 
+  it("each job runs on exactly one of wrangler.toml's crons, and maintenance on DESIGN §6's 0 */2 * * *", async () => {
+    const jobOf: Record<string, string[]> = {};
+    for (const cron of crons) {
+      const logs: string[] = [];
+      vi.spyOn(console, "error").mockImplementation(() => undefined);
+      vi.spyOn(console, "log").mockImplementation((line: unknown) => void logs.push(String(line)));
+      await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env);
+      vi.restoreAllMocks();
+      // The handler's one summary line per run names the job: "Watchdog ran", "Correction ran", …
+      jobOf[cron] = logs.map((l) => /"msg":"(\w+) ran"/.exec(l)?.[1]).filter((j) => j !== undefined);
+    }
+    expect(Object.values(jobOf).map((jobs) => jobs.length)).toEqual(crons.map(() => 1));
+    expect(Object.values(jobOf).flat().sort()).toEqual(["Correction", "Maintenance", "Watchdog"]);
+    expect(jobOf["0 */2 * * *"]).toEqual(["Maintenance"]);
+  });
+
   it("an expression with no job is reported (the check above can fail)", async () => {
     const errors: string[] = [];
     vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));

@@ -1,7 +1,7 @@
 import { watchIngest } from "../pipeline.ts";
 import { DEFAULT_MAX_FILES, runCorrection } from "../correction.ts";
 import { correctionLookbackHours } from "../http/admin_params.ts";
-import { pruneAllClaims, runMaintenance } from "../maintenance.ts";
+import { pruneAllClaims, retireGoldWindows, runMaintenance } from "../maintenance.ts";
 import { MAINTENANCE_JOBS } from "../../durable-objects/table_committer/maintenance_core.ts";
 import { TABLES } from "../../r2/tables/schemas.ts";
 
@@ -41,6 +41,12 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
       correctionLookbackHours(env.CORRECTION_LOOKBACK_HOURS),
     );
     console.log(JSON.stringify({ msg: "Dedup state pruned", pruned }));
+    const retired = await retireGoldWindows(
+      env,
+      controller.scheduledTime,
+      correctionLookbackHours(env.CORRECTION_LOOKBACK_HOURS),
+    );
+    console.log(JSON.stringify({ msg: "Gold windows retired", ...retired }));
     console.log(
       JSON.stringify({
         msg: "Maintenance ran",

@@ -24,7 +24,7 @@ function single(name: string) {
 }
 
 /** One string query parameter, named in its messages; a repeated one is a 400. */
-function param(name: string) {
+export function param(name: string) {
   return z.string({ error: single(name) });
 }
 
@@ -45,7 +45,8 @@ export const BREAKDOWN_BY = ["user_type", "edit_size", "change_type", "wiki"] as
 /** Bucket widths in ms. */
 export const BUCKET_MS: Record<Bucket, number> = { "1m": 60_000, "5m": 300_000, "1h": 3_600_000 };
 
-function enumParam<const T extends readonly [string, ...string[]]>(name: string, values: T) {
+/** One enumerated query parameter; a value outside `values` or a repeated one is a 400. */
+export function enumParam<const T extends readonly [string, ...string[]]>(name: string, values: T) {
   return z.enum(values, {
     error: (issue) =>
       Array.isArray(issue.input)
@@ -136,7 +137,8 @@ export const AnomaliesQuery = withRangeCheck(z.object({ ...RangeFields }));
 
 // ---------------------------------------------------------------- responses
 
-const IsoString = z.string().openapi({ format: "date-time", example: "2026-01-01T00:00:00.000Z" });
+/** An ISO-8601 UTC time as the API writes it. */
+export const IsoString = z.string().openapi({ format: "date-time", example: "2026-01-01T00:00:00.000Z" });
 
 /** The filters a request applied (only those given). */
 export const Filters = z.object({
@@ -246,7 +248,15 @@ export const AnomaliesResponse = z.object({ ...Echo, anomalies: z.array(Anomaly)
 /** `/api/live`: the data of `event: window` is a KpiWindow, of `event: recent` this. */
 export const LiveRecentPayload = z.object({ events: z.array(SilverEvent) }).openapi("LiveRecentPayload");
 /** SSE event names of `/api/live`. */
-export const LIVE_EVENTS = ["window", "recent"] as const;
+export const LIVE_EVENTS = ["window", "recent", "ready", "reset"] as const;
+/** Query of `/api/live`: the filters, applied to `event: recent`. */
+export const LiveQuery = z.object({ ...FilterFields });
+/** `Last-Event-ID` as the hub writes it (`<epoch>-<seq>`); anything else is a 400. */
+export const LiveHeaders = z.object({
+  "last-event-id": param("Last-Event-ID")
+    .regex(/^[0-9a-z]{1,24}-\d{1,15}$/, `"Last-Event-ID" must be an id this stream sent (<epoch>-<seq>)`)
+    .optional(),
+});
 
 /** The JSON error body (workers/http/errors.ts). */
 export const ErrorResponse = z.object({

@@ -1,33 +1,20 @@
 import { Hono } from "hono";
 import { handleError, handleNotFound } from "./errors.ts";
-import { readHealth } from "../pipeline.ts";
-import { tablesRoutes } from "./tables_routes.ts";
-import { kpisRoutes } from "./kpis_routes.ts";
-import { adminRoutes } from "./admin_routes.ts";
-import { deadLettersRoutes } from "./dead_letters_routes.ts";
-import { eventsRoutes } from "./events_routes.ts";
-import { anomaliesRoutes } from "./anomalies_routes.ts";
+import { API_MOUNTS } from "./api_routes.ts";
 import { openApiDocumentRoutes } from "./openapi_document_routes.ts";
-import { maintenanceRoutes } from "./maintenance_routes.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { readApiCors, requestLog, securityHeaders } from "./ops_routes.ts";
 import { icebergCatalogRoutes } from "./iceberg_catalog_routes.ts";
+import { s3ObjectRoutes } from "./s3_object_routes.ts";
 
-/** The Worker's HTTP surface (DESIGN.md §4). */
+/** The Worker's HTTP surface (DESIGN.md §4): the `/api` routes of api_routes.ts and the rest. */
 export const app = new Hono<{ Bindings: Env }>()
-  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors)
-  .get("/api/health", async (c) => c.json(await readHealth(c.env)))
-  .route("/api/tables", tablesRoutes)
-  .route("/api/kpis", kpisRoutes)
-  .route("/api/events", eventsRoutes)
-  .route("/api/anomalies", anomaliesRoutes)
-  .route("/", openApiDocumentRoutes)
-  .get("/api/live", (c) => c.env.LIVE_HUB.getByName("global").fetch(c.req.raw))
-  .route("/api/admin/dead-letters", deadLettersRoutes)
-  .route("/api/admin/maintenance", maintenanceRoutes)
-  .route("/api/admin", adminRoutes)
+  .use("*", requestLog, securityHeaders).use("/api/*", readApiCors);
+for (const [path, routes] of API_MOUNTS) app.route(path, routes);
+app.route("/", openApiDocumentRoutes)
   .route("/iceberg", icebergCatalogRoutes)
-  .route("/metrics", metricsRoutes);
+  .route("/metrics", metricsRoutes)
+  .route("/", s3ObjectRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);

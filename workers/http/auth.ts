@@ -21,7 +21,8 @@ export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) 
   await next();
 });
 
-function timingSafeEqual(a: string, b: string): boolean {
+/** Compares two strings in time that depends on their lengths only. */
+export function timingSafeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
   let diff = x.length ^ y.length;

@@ -21,12 +21,12 @@ import {
   daysOf,
   fillBuckets,
   mergeCounts,
-  mergePages,
   mergeRecent,
   pageUrl,
   type RollupRange,
 } from "../../durable-objects/events_rollup/rollup_query.ts";
 import { silverEventJson } from "./silver_json.ts";
+import { topPagesAcrossDays } from "../../durable-objects/events_rollup/top_pages_merge.ts";
 import { HTTPException } from "hono/http-exception";
 
 const ok = <T>(schema: T, description: string) => ({
@@ -100,12 +100,13 @@ export const eventsRoutes = openApiRoutes()
     async (c) => {
       const q = c.req.valid("query");
       const { rollup, echo } = scope(q);
-      const stubs = rollups(c.env, rollup);
-      // One day: the object limits; several: every page of each day, merged exactly.
-      const parts = await Promise.all(
-        stubs.map((s) => s.topPages(rollup, stubs.length === 1 ? q.limit : null)),
-      );
-      const rows = mergePages(parts, q.limit).map((p) => ({
+      // Exact across days by the threshold algorithm: each day's top k, then keyed counts.
+      const days = rollups(c.env, rollup).map((s) => ({
+        top: (k: number | null) => s.topPages(rollup, k),
+        counts: (pages: ReadonlyArray<readonly [string, string]>) => s.pageCounts(rollup, pages),
+      }));
+      const { rows: top } = await topPagesAcrossDays(days, q.limit);
+      const rows = top.map((p) => ({
         wiki: p.wiki,
         page_title: p.page_title,
         edits: p.edits,

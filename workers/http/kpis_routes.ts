@@ -1,36 +1,66 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { kpisAtSnapshot } from "./kpis_time_travel_routes.ts";
 import { parseKpiRange } from "./kpi_query.ts";
 import { render } from "../../durable-objects/gold_window/window_render_binding.ts";
+import { BAD_REQUEST, openApiRoutes } from "./openapi_routes.ts";
+import { ErrorResponse, KpisResponse, type KpiWindowT } from "./api_schemas.ts";
+
+/** Rendered windows have the KpiWindow shape (window_json.ts types them as a record). */
+const asKpiWindows = (w: unknown) => w as KpiWindowT[];
+import { json, KpisAnswer, KpisQuery } from "./ops_schemas.ts";
 
 export { render };
 
 /** `GET /api/kpis?from=&to=` and `GET /api/kpis/latest`. */
-export const kpisRoutes = new Hono<{ Bindings: Env }>()
-  .get("/latest", async (c) => {
-    const latest = await c.env.WATERMARK.getByName(WATERMARK_NAME).latest();
-    return c.json({ windows: latest ? await render(c.env, [latest]) : [] });
-  })
-  .get("/", async (c) => {
-    const tracker = c.env.WATERMARK.getByName(WATERMARK_NAME);
-    const latest = await tracker.latest();
-    const range = parseKpiRange(
-      c.req.query("from"),
-      c.req.query("to"),
-      latest ? latest.start + 300_000 : Date.now(),
-    );
-    if (!range.ok) throw new HTTPException(400, { message: range.message });
-    const asOf = c.req.query("as_of");
-    const snapshotId = c.req.query("snapshot_id");
-    if (asOf !== undefined || snapshotId !== undefined) {
-      return c.json(await kpisAtSnapshot(c.env, { from: range.from, to: range.to, asOf, snapshotId }));
-    }
-    const entries = await tracker.windows(range.from, range.to);
-    return c.json({
-      from: new Date(range.from).toISOString(),
-      to: new Date(range.to).toISOString(),
-      windows: await render(c.env, entries),
-    });
-  });
+export const kpisRoutes = openApiRoutes()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/latest",
+      summary: "The newest gold window (open or final)",
+      responses: { 200: json(KpisResponse, "Zero or one window") },
+    }),
+    async (c) => {
+      const latest = await c.env.WATERMARK.getByName(WATERMARK_NAME).latest();
+      return c.json({ windows: asKpiWindows(latest ? await render(c.env, [latest]) : []) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary: "Gold windows whose window_start is in [from, to), final and open; or a past snapshot's",
+      description: "Default range: the hour before the newest window's end; at most 168 h. With `as_of` or " +
+        "`snapshot_id` (not both): the final windows of the gold snapshot current then (time travel).",
+      request: { query: KpisQuery },
+      responses: {
+        200: json(KpisAnswer, "Windows ordered by window_start"),
+        ...BAD_REQUEST,
+        404: json(ErrorResponse, "Unknown or expired snapshot"),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const tracker = c.env.WATERMARK.getByName(WATERMARK_NAME);
+      const latest = await tracker.latest();
+      const range = parseKpiRange(q.from, q.to, latest ? latest.start + 300_000 : Date.now());
+      if (!range.ok) throw new HTTPException(400, { message: range.message });
+      if (q.as_of !== undefined || q.snapshot_id !== undefined) {
+        const answer = await kpisAtSnapshot(c.env, {
+          from: range.from,
+          to: range.to,
+          asOf: q.as_of,
+          snapshotId: q.snapshot_id,
+        });
+        return c.json({ ...answer, windows: asKpiWindows(answer.windows) }, 200);
+      }
+      const entries = await tracker.windows(range.from, range.to);
+      return c.json({
+        from: new Date(range.from).toISOString(),
+        to: new Date(range.to).toISOString(),
+        windows: asKpiWindows(await render(c.env, entries)),
+      }, 200);
+    },
+  );

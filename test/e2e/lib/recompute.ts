@@ -121,7 +121,7 @@ interface StreamLine {
   utf8Ok: boolean;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const lossyUtf8 = new TextDecoder("utf-8");
 
 /**
@@ -167,9 +167,31 @@ function strictUtf8Ok(bytes: Uint8Array): boolean {
 }
 
 /** Recomputes counts, silver and gold for the `.jsonl` stream at `path` with DuckDB. */
-export async function recomputeStream(path: string): Promise<Recomputation> {
+export function recomputeStream(path: string): Promise<Recomputation> {
   const bytes = fs.readFileSync(path);
-  const lines = readStreamLines(bytes);
+  return recomputeLines(readStreamLines(bytes), strictUtf8Ok(bytes) ? path : null);
+}
+
+/**
+ * Recomputes counts, silver and gold for stream lines given as texts, in stream order (e.g.
+ * the `data` of queue messages' events in sequence order). Line n is `texts[n - 1]`.
+ */
+export function recomputeTexts(texts: readonly string[]): Promise<Recomputation> {
+  const lines = texts.map((text, i) => {
+    let jsOk = true;
+    try {
+      JSON.parse(text);
+    } catch {
+      jsOk = false;
+    }
+    return { n: i + 1, text, jsOk, utf8Ok: true };
+  });
+  return recomputeLines(lines, null);
+}
+
+/** The recomputation over `lines`; `crossCheckPath` is the file DuckDB re-splits to check them. */
+async function recomputeLines(lines: StreamLine[], crossCheckPath: string | null): Promise<Recomputation> {
+  const path = crossCheckPath ?? "";
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
   const all = async <T>(sql: string): Promise<T[]> =>
@@ -185,7 +207,7 @@ export async function recomputeStream(path: string): Promise<Recomputation> {
       appender.endRow();
     }
     appender.closeSync();
-    if (strictUtf8Ok(bytes)) {
+    if (crossCheckPath !== null) {
       // Cross-check the splitting: DuckDB reads the same file itself and must see the same lines.
       const [{ diff }] = await all<{ diff: number }>(`
         WITH t AS (SELECT string_split(content, chr(10)) AS ls FROM read_text(${sq(path)})),

@@ -135,8 +135,12 @@ SELECT event_id, event_time, wiki, server_name, page_title, namespace, change_ty
   comment, revision_new
 FROM (SELECT DISTINCT ON (event_id) * FROM valid ORDER BY event_id, n)`;
 
-/** The 15 columns of gold_wiki_kpis per 5-minute event-time window over the rows of `source`. */
-const goldOf = (target: string, source: string) => `
+/**
+ * The 15 columns of gold_wiki_kpis per 5-minute event-time window over the rows of `source`
+ * (a table or a parenthesised query with event_time, user_name, wiki, page_title, is_bot and
+ * bytes_diff), as `CREATE TEMP TABLE target`.
+ */
+export const goldOf = (target: string, source: string): string => `
 CREATE TEMP TABLE ${target} AS
 WITH w AS (
   SELECT *, event_time - (((event_time % ${WINDOW_MS}) + ${WINDOW_MS}) % ${WINDOW_MS}) AS window_start FROM ${source}
@@ -172,17 +176,26 @@ const GOLD = goldOf("gold", "silver");
  * has reached its window's end. `gold_on_time` is gold over the rows that were not late: what a
  * final row holds before any correction.
  */
-const LATENESS = `
-CREATE TEMP TABLE judged AS
-WITH first AS (SELECT DISTINCT ON (event_id) * FROM valid ORDER BY event_id, n),
+const LATENESS = `${judgedOf("judged", "valid")};
+${goldOf("gold_on_time", "(SELECT * FROM judged WHERE NOT is_late)")}`;
+
+/**
+ * `CREATE TEMP TABLE target`: the first copy of each event_id of `source` (columns n — the
+ * stream position — event_id, event_time, …), with `ws` (its window start), `watermark_before`
+ * and `is_late` judged in stream order as DESIGN §3 says.
+ */
+export function judgedOf(target: string, source: string): string {
+  return `
+CREATE TEMP TABLE ${target} AS
+WITH first AS (SELECT DISTINCT ON (event_id) * FROM ${source} ORDER BY event_id, n),
 r AS (
   SELECT *, event_time - (((event_time % ${WINDOW_MS}) + ${WINDOW_MS}) % ${WINDOW_MS}) AS ws,
     max(event_time) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${WATERMARK_LAG_MS}
       AS watermark_before
   FROM first
 )
-SELECT *, coalesce(watermark_before >= ws + ${WINDOW_MS}, false) AS is_late FROM r;
-${goldOf("gold_on_time", "(SELECT * FROM judged WHERE NOT is_late)")}`;
+SELECT *, coalesce(watermark_before >= ws + ${WINDOW_MS}, false) AS is_late FROM r`;
+}
 
 /** Every statement of the recomputation, in order. */
 export const RECOMPUTE_STATEMENTS: readonly string[] = [EXTRACT, CLASSIFY, SILVER, GOLD, LATENESS];
