@@ -8,6 +8,7 @@
  * committed with reconciled counts, the queue backlog (messages the consumer has not confirmed)
  * over time, how long /api/health took under that load, and our time as a ratio to DuckDB's.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
@@ -42,7 +43,33 @@ interface Sample {
   healthMs: number;
 }
 
+/** The consumer's per-stage spans summed over the run's "Batch ingested" log lines. */
+function stageProfile(logFile: string): string {
+  if (!existsSync(logFile)) return "no log";
+  let batches = 0;
+  let rows = 0;
+  const spans: Record<string, number> = {};
+  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+    const at = line.indexOf('{"msg":"Batch ingested"');
+    if (at < 0) continue;
+    try {
+      const r = JSON.parse(line.slice(at));
+      batches++;
+      rows += r.bronze ?? 0;
+      for (const [k, v] of Object.entries(r.stage_ms ?? {})) spans[k] = (spans[k] ?? 0) + (v as number);
+    } catch { /* a line cut by the logger */ }
+  }
+  const total = Object.values(spans).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(spans).sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s (${((100 * v) / Math.max(1, total)).toFixed(0)} %)`);
+  return `${batches} consumer batches, ${
+    (rows / Math.max(1, batches)).toFixed(0)
+  } bronze rows each on average; ` +
+    `wall time per stage: ${parts.join(", ")}`;
+}
+
 interface RunResult {
+  profile: string;
   readS: number;
   doneS: number;
   /** CPU seconds of the stack's processes (replay server, wrangler, workerd) until all committed. */
@@ -116,6 +143,7 @@ async function oneRun(run: number): Promise<RunResult> {
         `DuckDB ${duck.seconds.toFixed(2)} s (${duck.silverRows} silver rows vs ${e.silver} ours)`,
     );
     return {
+      profile: stageProfile(join(stack.logsDir, "wrangler.log")),
       readS: (allReceived - started) / 1000,
       doneS: (done - started) / 1000,
       stackCpuS,
@@ -193,6 +221,7 @@ appendResults("throughput", table, [
   "DuckDB batch (same file, same run, after the pipeline stopped): read_json, drop canaries/invalid, dedup by " +
   "meta.id, silver columns → zstd Parquet, gold 5-minute windows in SQL → Parquet.",
   `Backlog timeline of run 1: ${timeline}.`,
+  `Consumer profile of run 1 (workers/queue/ingest_messages.ts spans): ${results[0]!.profile}.`,
   "Stack CPU: user + system seconds of the replay server, wrangler and workerd (/proc) from start to all " +
   "committed; on a shared machine it is the steadier figure. DuckDB's CPU is this process's during the batch.",
   "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",

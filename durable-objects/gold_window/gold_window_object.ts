@@ -156,6 +156,7 @@ export class GoldWindow extends DurableObject<Env> {
       sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('retired', ?)", JSON.stringify(aggregate));
       rowsDeleted = sql.exec("DELETE FROM events").rowsWritten;
     });
+    this.#snapshot = null;
     return { retired: true, rows_deleted: rowsDeleted };
   }
 
