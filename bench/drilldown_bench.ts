@@ -13,7 +13,8 @@
  * during the load: for every `event: recent` frame on `/api/live`, the time from the newest
  * event's `ingestion_time` (when the ingestor received it) to the frame's arrival.
  *
- * `--push-only` measures the live push during the load and skips the drill-down requests.
+ * `--push-only` measures the live push during the load and skips the drill-down requests;
+ * `--speed N` replays at N× real time instead of at max speed (push latency without a backlog).
  *
  * The loaded state is kept in `--state` (default `bench/out/drilldown-<events>-<span>-<seed>`):
  * a second run with the same options skips the load and measures again.
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     endpoints: { type: "string", default: "timeseries,breakdown,top-pages,recent" },
     note: { type: "string", default: "" },
     "push-only": { type: "boolean", default: false },
+    speed: { type: "string", default: "max" },
   },
 });
 const events = Number(values.events);
@@ -49,7 +51,10 @@ if (!Number.isInteger(requests) || requests < 1 || requests > 10_000) {
   throw new RangeError("--requests 1..10000");
 }
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new RangeError("--rounds 1..10");
-if (!/^\d{1,3}h$/.test(values.span!)) throw new RangeError("--span like 24h");
+if (!/^\d{1,3}[hm]$/.test(values.span!)) throw new RangeError("--span like 24h or 30m");
+if (values.speed !== "max" && !(Number(values.speed) > 0 && Number(values.speed) <= 1000)) {
+  throw new RangeError("--speed max or 0 < N <= 1000");
+}
 
 const ENDPOINTS: Record<string, string> = {
   timeseries: "timeseries?bucket=5m",
@@ -61,7 +66,7 @@ const endpoints = values.endpoints!.split(",");
 for (const e of endpoints) if (!(e in ENDPOINTS)) throw new RangeError(`unknown endpoint ${e}`);
 
 const dir = values.state ??
-  join(REPO_ROOT, "bench", "out", `drilldown-${events}-${values.span}-${values.seed}`);
+  join(REPO_ROOT, "bench", "out", `drilldown-${events}-${values.span}-${values.seed}-${values.speed}`);
 mkdirSync(dir, { recursive: true });
 const stream = join(dir, "stream.jsonl");
 if (!existsSync(stream)) {
@@ -84,7 +89,7 @@ if (!existsSync(stream)) {
 
 const stack = await startLocalStack({
   files: [stream],
-  speed: "max",
+  speed: values.speed === "max" ? "max" : Number(values.speed),
   port: 0,
   persistDir: join(dir, "state"),
   crons: ["* * * * *"],
@@ -106,7 +111,7 @@ try {
 
   if (values["push-only"]) {
     appendResults("drilldown (live push)", pushSummary(), [
-      `synth --events ${events} --span ${values.span} --seed ${values.seed}, replayed at max speed; loaded in ${
+      `synth --events ${events} --span ${values.span} --seed ${values.seed}, replayed at speed ${values.speed}; loaded in ${
         loadSeconds.toFixed(0)
       } s.`,
       "The machine was shared with other agents' builds and tests while this ran: absolute numbers are noisy.",
@@ -192,7 +197,7 @@ async function waitIdleRetrying(s: LocalStack, deadline: number) {
 function pushSummary(): string {
   const f = (n: number) => n.toFixed(1);
   return pushLatencies.length
-    ? `live push (ingestor receipt → \`event: recent\` frame on /api/live, during the max-speed load): ` +
+    ? `live push (ingestor receipt → \`event: recent\` frame on /api/live, during the load at speed ${values.speed}): ` +
       `${pushLatencies.length} frames, p50 ${f(percentile(pushLatencies, 50))} ms, p95 ${
         f(percentile(pushLatencies, 95))
       } ms, p99 ${f(percentile(pushLatencies, 99))} ms`
