@@ -5,8 +5,10 @@ import {
   GROUP_COLUMNS,
   type GroupColumn,
   type PageCount,
+  planSegments,
   type RollupRange,
   whereOf,
+  whereOfBlocks,
 } from "./rollup_query.ts";
 
 const COLUMNS = [
@@ -40,9 +42,43 @@ const SCHEMA = [
    (event_time, wiki, user_type, edit_size, change_type, is_bot, page_title, server_name)`,
   "DROP INDEX IF EXISTS events_by_time",
   "CREATE TABLE IF NOT EXISTS owners (owner TEXT PRIMARY KEY, added INTEGER NOT NULL) WITHOUT ROWID",
+  ...["agg_m", "agg_h"].map((table) =>
+    `CREATE TABLE IF NOT EXISTS ${table} (t INTEGER NOT NULL, wiki TEXT NOT NULL, user_type TEXT NOT NULL,
+     edit_size TEXT NOT NULL, change_type TEXT NOT NULL, events INTEGER NOT NULL, bot INTEGER NOT NULL,
+     PRIMARY KEY (t, wiki, user_type, edit_size, change_type)) WITHOUT ROWID`
+  ),
+  `CREATE TABLE IF NOT EXISTS pages_h (t INTEGER NOT NULL, wiki TEXT NOT NULL, page_title TEXT NOT NULL,
+   user_type TEXT NOT NULL, edit_size TEXT NOT NULL, change_type TEXT NOT NULL, server_name TEXT,
+   edits INTEGER NOT NULL, PRIMARY KEY (t, wiki, page_title, user_type, edit_size, change_type)) WITHOUT ROWID`,
+  "CREATE TABLE IF NOT EXISTS rollup_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID",
+];
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const AGG_TABLE: Record<number, string> = { [MINUTE_MS]: "agg_m", [HOUR_MS]: "agg_h" };
+const DIMS = "wiki, user_type, edit_size, change_type";
+/** Per-minute and per-hour counts and per-hour page counts, added to with every new row. */
+const UPSERTS = [
+  `INSERT INTO agg_m VALUES (?1 - ?1 % ${MINUTE_MS}, ?2, ?3, ?4, ?5, 1, ?6)
+   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
+  `INSERT INTO agg_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?3, ?4, ?5, 1, ?6)
+   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
+  `INSERT INTO pages_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?7, ?3, ?4, ?5, ?8, 1)
+   ON CONFLICT DO UPDATE SET edits = edits + 1, server_name = max(coalesce(server_name, excluded.server_name),
+   coalesce(excluded.server_name, server_name))`,
+];
+/** Builds the aggregates of rows stored before they existed (once per object). */
+const BACKFILL = [
+  `INSERT INTO agg_m SELECT event_time - event_time % ${MINUTE_MS}, ${DIMS}, count(*), sum(is_bot) FROM events
+   GROUP BY 1, 2, 3, 4, 5`,
+  `INSERT INTO agg_h SELECT event_time - event_time % ${HOUR_MS}, ${DIMS}, count(*), sum(is_bot) FROM events
+   GROUP BY 1, 2, 3, 4, 5`,
+  `INSERT INTO pages_h SELECT event_time - event_time % ${HOUR_MS}, wiki, page_title, user_type, edit_size,
+   change_type, max(server_name), count(*) FROM events GROUP BY 1, 2, 3, 4, 5, 6`,
 ];
 
 type Row = Record<string, string | number | null | ArrayBuffer>;
+type PageRow = { wiki: string; page_title: string; server_name: string | null; edits: number };
 
 /** What `add()` did. */
 export interface RollupAddResult {
@@ -61,7 +97,18 @@ export interface RollupAddResult {
 export class EventsRollup extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+    this.#init();
+  }
+
+  #init(): void {
+    const sql = this.ctx.storage.sql;
+    for (const statement of SCHEMA) sql.exec(statement);
+    if (!sql.exec("SELECT 1 FROM rollup_meta WHERE k = 'aggregates'").toArray().length) {
+      this.ctx.storage.transactionSync(() => {
+        for (const statement of BACKFILL) sql.exec(statement);
+        sql.exec("INSERT INTO rollup_meta (k, v) VALUES ('aggregates', 1)");
+      });
+    }
   }
 
   /** Adds one owner's silver rows of this day (idempotent per owner and per event_id). */
@@ -76,7 +123,7 @@ export class EventsRollup extends DurableObject<Env> {
     }) ON CONFLICT DO NOTHING RETURNING event_id`;
     this.ctx.storage.transactionSync(() => {
       for (const r of rows) {
-        added += sql.exec(
+        const fresh = sql.exec(
           insert,
           r.event_id,
           r.event_time,
@@ -96,44 +143,51 @@ export class EventsRollup extends DurableObject<Env> {
           r.revision_new,
           r.ingestion_time,
         ).toArray().length;
+        added += fresh;
+        if (!fresh) continue;
+        const args = [r.event_time, r.wiki, r.user_type, r.edit_size, r.change_type, r.is_bot ? 1 : 0];
+        sql.exec(UPSERTS[0]!, ...args);
+        sql.exec(UPSERTS[1]!, ...args);
+        sql.exec(UPSERTS[2]!, ...args, r.page_title, r.server_name);
       }
       sql.exec("INSERT INTO owners (owner, added) VALUES (?, ?)", owner, Date.now());
     });
     return { added, repeated: false };
   }
 
-  /** Counts per bucket (bucket starts aligned to `bucketMs` from the epoch). */
+  /** Counts per bucket (bucket starts aligned to `bucketMs` from the epoch; a bucket may repeat). */
   timeseries(q: RollupRange, bucketMs: number): BucketCount[] {
-    const where = whereOf(q);
-    return this.ctx.storage.sql.exec<{ t: number; events: number; bot: number }>(
-      `SELECT event_time - (event_time % ?) AS t, count(*) AS events, sum(is_bot) AS bot FROM events
-       WHERE ${where.sql} GROUP BY t`,
-      bucketMs,
-      ...where.args,
-    ).toArray();
+    const units = [HOUR_MS, MINUTE_MS].filter((u) => bucketMs % u === 0);
+    const parts = planSegments(q.from, q.to, units).map((seg) => {
+      const w = seg.unit === null ? whereOf({ ...q, ...seg }) : whereOfBlocks(seg, q.filters);
+      const select = seg.unit === null
+        ? `SELECT event_time - (event_time % ?) AS b, count(*) AS events, sum(is_bot) AS bot FROM events`
+        : `SELECT t - (t % ?) AS b, sum(events) AS events, sum(bot) AS bot FROM ${AGG_TABLE[seg.unit]}`;
+      return { sql: `${select} WHERE ${w.sql} GROUP BY b`, args: [bucketMs, ...w.args] };
+    });
+    return this.#union<{ b: number; events: number; bot: number }>(parts)
+      .map((r) => ({ t: r.b, events: r.events, bot: r.bot }));
   }
 
-  /** Counts per value of one column (every value; the caller merges and limits). */
+  /** Counts per value of one column (every value; a key may repeat: the caller merges and limits). */
   breakdown(q: RollupRange, by: GroupColumn): Array<{ key: string; events: number }> {
     if (!GROUP_COLUMNS.includes(by)) throw new RangeError(`cannot group by ${by}`);
-    const where = whereOf(q);
-    return this.ctx.storage.sql.exec<{ key: string; events: number }>(
-      `SELECT ${by} AS key, count(*) AS events FROM events WHERE ${where.sql} GROUP BY ${by}`,
-      ...where.args,
-    ).toArray();
+    const parts = planSegments(q.from, q.to, [HOUR_MS, MINUTE_MS]).map((seg) => {
+      const w = seg.unit === null ? whereOf({ ...q, ...seg }) : whereOfBlocks(seg, q.filters);
+      const select = seg.unit === null
+        ? `SELECT ${by} AS key, count(*) AS events FROM events`
+        : `SELECT ${by} AS key, sum(events) AS events FROM ${AGG_TABLE[seg.unit]}`;
+      return { sql: `${select} WHERE ${w.sql} GROUP BY ${by}`, args: w.args };
+    });
+    return this.#union<{ key: string; events: number }>(parts);
   }
 
   /** Edits per page, most edited first; `limit` null = every page (needed to merge days exactly). */
   topPages(q: RollupRange, limit: number | null): PageCount[] {
-    const where = whereOf(q);
-    return this.ctx.storage.sql.exec<
-      { wiki: string; page_title: string; server_name: string | null; edits: number }
-    >(
-      `SELECT wiki, page_title, max(server_name) AS server_name, count(*) AS edits FROM events WHERE ${where.sql}
-       GROUP BY wiki, page_title ORDER BY edits DESC, wiki ASC, page_title ASC${
-        limit === null ? "" : " LIMIT ?"
-      }`,
-      ...where.args,
+    const pages = this.#pagesSql(q, "");
+    return this.ctx.storage.sql.exec<PageRow>(
+      `${pages.sql} ORDER BY edits DESC, wiki ASC, page_title ASC${limit === null ? "" : " LIMIT ?"}`,
+      ...pages.args,
       ...(limit === null ? [] : [limit]),
     ).toArray();
   }
@@ -141,15 +195,40 @@ export class EventsRollup extends DurableObject<Env> {
   /** Exact edits of the given pages (`[wiki, page_title]`, at most 20,000) in the range. */
   pageCounts(q: RollupRange, pages: ReadonlyArray<readonly [string, string]>): PageCount[] {
     if (pages.length > 20_000) throw new RangeError(`at most 20000 pages, got ${pages.length}`);
-    const where = whereOf(q);
-    return this.ctx.storage.sql.exec<
-      { wiki: string; page_title: string; server_name: string | null; edits: number }
-    >(
-      `SELECT wiki, page_title, max(server_name) AS server_name, count(*) AS edits FROM events WHERE ${where.sql}
-       AND wiki || char(31) || page_title IN (SELECT value FROM json_each(?)) GROUP BY wiki, page_title`,
-      ...where.args,
-      JSON.stringify(pages.map(([wiki, title]) => `${wiki}\u001f${title}`)),
-    ).toArray();
+    const keys = JSON.stringify(pages.map(([wiki, title]) => `${wiki}\u001f${title}`));
+    const sql = this.#pagesSql(
+      q,
+      " AND wiki || char(31) || page_title IN (SELECT value FROM json_each(?))",
+      keys,
+    );
+    return this.ctx.storage.sql.exec<PageRow>(sql.sql, ...sql.args).toArray();
+  }
+
+  /** Page counts of the range: whole hours from `pages_h`, the edges from the rows. */
+  #pagesSql(q: RollupRange, extra: string, ...extraArgs: string[]) {
+    const parts = planSegments(q.from, q.to, [HOUR_MS]).map((seg) => {
+      const w = seg.unit === null ? whereOf({ ...q, ...seg }) : whereOfBlocks(seg, q.filters);
+      const select = seg.unit === null
+        ? "SELECT wiki, page_title, server_name, 1 AS edits FROM events"
+        : "SELECT wiki, page_title, server_name, edits FROM pages_h";
+      return { sql: `${select} WHERE ${w.sql}${extra}`, args: [...w.args, ...extraArgs] };
+    });
+    if (!parts.length) {
+      parts.push({ sql: "SELECT wiki, page_title, server_name, 1 AS edits FROM events WHERE 0", args: [] });
+    }
+    return {
+      sql: `SELECT wiki, page_title, max(server_name) AS server_name, sum(edits) AS edits FROM (${
+        parts.map((p) => p.sql).join(" UNION ALL ")
+      }) GROUP BY wiki, page_title`,
+      args: parts.flatMap((p) => p.args),
+    };
+  }
+
+  /** Runs each part and concatenates the rows. */
+  #union<T extends Record<string, SqlStorageValue>>(
+    parts: Array<{ sql: string; args: Array<string | number> }>,
+  ): T[] {
+    return parts.flatMap((p) => this.ctx.storage.sql.exec<T>(p.sql, ...p.args).toArray());
   }
 
   /** The newest `limit` rows: event_time desc, ties by event_id asc. */
@@ -169,6 +248,6 @@ export class EventsRollup extends DurableObject<Env> {
   /** Forgets everything (admin reset). */
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();
-    for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
+    this.#init();
   }
 }

@@ -150,3 +150,34 @@ export function pageUrl(serverName: string | null, wiki: string, title: string):
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** One piece of a range, served by raw rows (`unit` null) or by aggregates of `unit` ms blocks. */
+export interface RangeSegment {
+  unit: number | null;
+  from: number;
+  to: number;
+}
+
+/**
+ * Splits `[from, to)` into whole blocks of the largest unit that fit (then of the next unit, …)
+ * and raw rows at the edges, so an aggregate table of each unit answers the middle exactly.
+ * `units` in descending order, each a multiple of the next.
+ */
+export function planSegments(from: number, to: number, units: readonly number[]): RangeSegment[] {
+  if (from >= to) return [];
+  const [unit, ...smaller] = units;
+  if (unit === undefined) return [{ unit: null, from, to }];
+  const a = Math.ceil(from / unit) * unit;
+  const b = Math.floor(to / unit) * unit;
+  if (a >= b) return planSegments(from, to, smaller);
+  return [...planSegments(from, a, smaller), { unit, from: a, to: b }, ...planSegments(b, to, smaller)];
+}
+
+/** `WHERE` over an aggregate table (`t` = block start) for one segment and the filters. */
+export function whereOfBlocks(
+  seg: RangeSegment,
+  filters: RollupFilters,
+): { sql: string; args: Array<string | number> } {
+  const w = whereOf({ from: seg.from, to: seg.to, filters });
+  return { sql: w.sql.replaceAll("event_time", "t"), args: w.args };
+}
