@@ -22,4 +22,19 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys; absent keys are ignored. */
   delete(keys: string[]): Promise<void>;
+  /** Starts a multipart write of `key` (the object appears only on `complete`). */
+  createMultipart(key: string): Promise<MultipartWrite>;
+}
+
+/**
+ * An open multipart write. R2's rule: parts are at least 5 MiB and all but the last have the
+ * same size (r2/multipart_writer.ts cuts parts of exactly MULTIPART_PART_BYTES).
+ */
+export interface MultipartWrite {
+  /** Uploads part `partNumber` (1-based, ascending). */
+  uploadPart(partNumber: number, bytes: Uint8Array): Promise<void>;
+  /** Joins the uploaded parts into the object. */
+  complete(): Promise<void>;
+  /** Drops the uploaded parts; the object is never created. */
+  abort(): Promise<void>;
 }

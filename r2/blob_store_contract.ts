@@ -4,6 +4,7 @@
  */
 import { describe, it } from "vitest";
 import type { BlobStore } from "./blob_store.ts";
+import { MULTIPART_PART_BYTES, MultipartWriter } from "./multipart_writer.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const read = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -103,6 +104,22 @@ export function describeBlobStoreContract(name: string, create: () => BlobStore 
       await store.put(key, text("ü"));
       expect(read(await store.get(key))).toBe("ü");
       expect(await store.list(`${p}data/`)).toEqual([key]);
+    });
+
+    it("a multipart write of equal 5 MiB parts and a short last one reads back whole; an aborted one leaves nothing", async ({ expect }) => {
+      const { store, p } = await fresh();
+      const bytes = new Uint8Array(2 * MULTIPART_PART_BYTES + 1234).map((_, i) => (i * 7 + (i >> 13)) & 255);
+      const writer = new MultipartWriter(await store.createMultipart(`${p}mp`));
+      for (let i = 0; i < bytes.length; i += 1_000_003) await writer.write(bytes.subarray(i, i + 1_000_003));
+      expect(await store.get(`${p}mp`)).toBeNull(); // not visible before complete
+      expect(await writer.finish()).toBe(bytes.length);
+      const back = await store.get(`${p}mp`);
+      expect(back?.length).toBe(bytes.length);
+      expect(back?.every((b, i) => b === bytes[i])).toBe(true);
+      const aborted = new MultipartWriter(await store.createMultipart(`${p}gone`));
+      await aborted.write(bytes.subarray(0, MULTIPART_PART_BYTES + 1));
+      await aborted.abort();
+      expect(await store.get(`${p}gone`)).toBeNull();
     });
   });
 }

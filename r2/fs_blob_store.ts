@@ -6,7 +6,8 @@
  */
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { BlobStore } from "./blob_store.ts";
+import type { BlobStore, MultipartWrite } from "./blob_store.ts";
+import { joinParts } from "./multipart_writer.ts";
 
 const TMP_DIR = ".tmp";
 
@@ -38,6 +39,16 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** Writes only when `key` is absent: a hard link fails with EEXIST when another writer won. */
+  /** Collects the parts (scripts and tests only) and writes their concatenation on complete. */
+  createMultipart(key: string): Promise<MultipartWrite> {
+    const parts = new Map<number, Uint8Array>();
+    return Promise.resolve({
+      uploadPart: (n: number, bytes: Uint8Array) => Promise.resolve(void parts.set(n, bytes.slice())),
+      complete: () => this.put(key, joinParts(parts)),
+      abort: () => Promise.resolve(parts.clear()),
+    });
+  }
+
   async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     const target = this.#path(key);
     const tmp = await this.#writeTemp(bytes);

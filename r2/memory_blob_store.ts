@@ -1,4 +1,5 @@
-import type { BlobStore } from "./blob_store.ts";
+import type { BlobStore, MultipartWrite } from "./blob_store.ts";
+import { joinParts } from "./multipart_writer.ts";
 
 /** A BlobStore held in a Map: for tests and scripts. Stores copies, so callers may reuse buffers. */
 export class MemoryBlobStore implements BlobStore {
@@ -46,6 +47,17 @@ export class MemoryBlobStore implements BlobStore {
   /** All keys with the prefix, ascending. */
   list(prefix: string): Promise<string[]> {
     return Promise.resolve([...this.#objects.keys()].filter((k) => k.startsWith(prefix)).sort());
+  }
+
+  /** Collects the parts in memory and stores their concatenation on complete. */
+  createMultipart(key: string): Promise<MultipartWrite> {
+    checkKey(key);
+    const parts = new Map<number, Uint8Array>();
+    return Promise.resolve({
+      uploadPart: (n: number, bytes: Uint8Array) => Promise.resolve(void parts.set(n, bytes.slice())),
+      complete: () => this.put(key, joinParts(parts)),
+      abort: () => Promise.resolve(parts.clear()),
+    });
   }
 
   /** Deletes the keys; absent keys are ignored. */

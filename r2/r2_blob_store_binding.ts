@@ -3,7 +3,7 @@
  * it calls (structurally satisfied by the Workers runtime's `R2Bucket` and Miniflare's), so
  * Node scripts can pass a Miniflare bucket without casts.
  */
-import type { BlobStore } from "./blob_store.ts";
+import type { BlobStore, MultipartWrite } from "./blob_store.ts";
 
 const DELETE_BATCH = 1000;
 
@@ -20,6 +20,14 @@ export interface R2BucketLike {
     { objects: { key: string }[]; truncated: boolean; cursor?: string }
   >;
   delete(keys: string[]): Promise<void>;
+  createMultipartUpload(key: string): Promise<R2MultipartLike>;
+}
+
+/** The part of an R2 multipart upload that R2BlobStore uses. */
+export interface R2MultipartLike {
+  uploadPart(partNumber: number, value: ArrayBufferView): Promise<{ partNumber: number; etag: string }>;
+  complete(parts: { partNumber: number; etag: string }[]): Promise<unknown>;
+  abort(): Promise<void>;
 }
 
 /** A BlobStore over an R2 bucket binding (`env.LAKE`). */
@@ -69,6 +77,17 @@ export class R2BlobStore implements BlobStore {
       cursor = page.truncated ? page.cursor : undefined;
     } while (cursor);
     return keys.sort();
+  }
+
+  /** An R2 multipart upload; completes with the parts in ascending order. */
+  async createMultipart(key: string): Promise<MultipartWrite> {
+    const upload = await this.#bucket.createMultipartUpload(key);
+    const parts: { partNumber: number; etag: string }[] = [];
+    return {
+      uploadPart: async (n, bytes) => void parts.push(await upload.uploadPart(n, bytes)),
+      complete: async () => void await upload.complete(parts.sort((a, b) => a.partNumber - b.partNumber)),
+      abort: () => upload.abort(),
+    };
   }
 
   /** Deletes the keys in batches of 1000 (R2's limit per call). */

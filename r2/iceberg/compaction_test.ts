@@ -150,4 +150,50 @@ describe("compactTable", () => {
     for (const f of result.outputs) expect(f.file_size_in_bytes).toBeLessThanOrEqual(target);
     expect(after.files.length).toBeLessThan(before.files.length);
   });
+
+  it("streams a group through bounded event-time slices into sorted files that continue each other", async ({ expect }) => {
+    const dir = join(ROOT, "sliced");
+    const { store, table } = await build(dir, 300);
+    const before = await auditTable(store, table, silverKey);
+    const idsBefore = await ids(dir, before.files.map((f) => f.key));
+    const live = await table.liveFiles();
+    const dayBytes = live.filter((f) => f.partition_day === live[0].partition_day)
+      .reduce((n, f) => n + f.file_size_in_bytes, 0);
+    const target = Math.ceil(dayBytes / 2); // two groups a day, each written as ≥ 2 outputs
+    const result = await compactTable(store, table, SILVER, {
+      targetBytes: target,
+      nowMs: T0 + 100,
+      tag: "sl",
+      maxRowsInMemory: 200, // 3,000 rows a day: ≥ 15 slices, each re-reading the overlapping inputs
+    });
+    expect(result.kind).toBe("committed");
+    const after = await auditTable(store, table, silverKey);
+    expect(after.problems).toEqual([]);
+    expect(await ids(dir, after.files.map((f) => f.key))).toEqual(idsBefore);
+    // Groups are bin-packed by bytes (so two groups of a day overlap in time); within a group
+    // the outputs continue one sorted sequence.
+    const perGroup = new Map<string, string[]>();
+    for (const f of result.outputs) {
+      const group = /-(g\d+)-\d+\.parquet$/.exec(f.key)![1];
+      perGroup.set(group, [...(perGroup.get(group) ?? []), f.key]);
+    }
+    for (const keys of perGroup.values()) {
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+      let last = -Infinity;
+      for (const key of keys.sort((a, b) => a.localeCompare(b, "en", { numeric: true }))) {
+        const path = sqlString(join(dir, key));
+        const times =
+          (await db.jsonRows(`SELECT epoch_ms(event_time)::BIGINT AS t FROM read_parquet(${path})`))
+            .map((r) => Number(r.t));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        expect(times[0]).toBeGreaterThanOrEqual(last); // the next file continues the sorted sequence
+        last = times.at(-1)!;
+        expect((await store.head(key))!.size).toBeLessThanOrEqual(target);
+      }
+    }
+    const { status, report } = runIcebergCheck(locateIcebergCheck(), join(dir, "wh/wiki", SILVER.name));
+    expect(report.errors).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.rows).toBe(String(idsBefore.length));
+  });
 });

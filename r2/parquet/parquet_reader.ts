@@ -9,10 +9,18 @@ import type { TableSpec } from "../tables/schemas.ts";
 import type { AnyRow } from "../tables/rows.ts";
 import { isParquetReady } from "./parquet_writer.ts";
 
-/** Decodes a Parquet file written for table `spec` into rows; RangeError when a column is missing. */
-export function decodeParquet(spec: TableSpec, bytes: Uint8Array): AnyRow[] {
+/**
+ * Decodes a Parquet file written for table `spec` into rows (or only rows [offset, offset +
+ * limit) of it); RangeError when a column is missing.
+ */
+export function decodeParquet(
+  spec: TableSpec,
+  bytes: Uint8Array,
+  window?: { offset: number; limit: number },
+): AnyRow[] {
   if (!isParquetReady()) throw new Error("parquet-wasm is not initialised: call initParquet() first");
-  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  // With `window`, only those rows are decoded (a chunk of a big file, bounded memory).
+  const table = tableFromIPC(readParquet(bytes, window ?? null).intoIPCStream());
   const columns = spec.columns.map((column) => {
     const vector = table.getChild(column.name);
     if (!vector) throw new RangeError(`Parquet file lacks column "${column.name}" of ${spec.name}`);

@@ -7,7 +7,9 @@ import { tableToIPC } from "apache-arrow";
 import {
   Compression,
   initSync,
+  type RecordBatch as WasmRecordBatch,
   Table as WasmTable,
+  transformParquetStream,
   writeParquet,
   WriterPropertiesBuilder,
 } from "parquet-wasm/esm";
@@ -38,4 +40,39 @@ export function encodeParquet(spec: TableSpec, rows: readonly AnyRow[]): Uint8Ar
     .setCreatedBy("wikiflare parquet-wasm")
     .build();
   return writeParquet(WasmTable.fromIPCStream(ipc), properties);
+}
+
+/** Rows a streamed file's row group holds at most (bounds the writer's buffered row group). */
+export const STREAM_ROW_GROUP_ROWS = 65_536;
+
+/**
+ * Encodes chunks of rows as one Parquet file written as it goes: `next()` yields the next chunk
+ * (or null at the end) and every encoded piece goes to `write` as soon as parquet-wasm emits it,
+ * so only the row group being built is held. Returns the rows written.
+ */
+export async function encodeParquetStream(
+  spec: TableSpec,
+  next: () => Promise<readonly AnyRow[] | null>,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
+  if (!initialised) throw new Error("parquet-wasm is not initialised: call initParquet() first");
+  let rows = 0;
+  const batches = new ReadableStream<WasmRecordBatch>({
+    async pull(controller) {
+      const chunk = await next();
+      if (!chunk) return controller.close();
+      rows += chunk.length;
+      const table = WasmTable.fromIPCStream(tableToIPC(buildArrowTable(spec, chunk), "stream"));
+      for (const batch of table.recordBatches()) controller.enqueue(batch);
+    },
+  });
+  const properties = new WriterPropertiesBuilder()
+    .setCompression(Compression.ZSTD)
+    .setMaxRowGroupSize(STREAM_ROW_GROUP_ROWS)
+    .setCreatedBy("wikiflare parquet-wasm")
+    .build();
+  const bytes = await transformParquetStream(batches, properties) as ReadableStream<Uint8Array>;
+  const reader = bytes.getReader();
+  for (let piece = await reader.read(); !piece.done; piece = await reader.read()) await write(piece.value);
+  return rows;
 }

@@ -18,6 +18,10 @@ export class HookedStore implements BlobStore {
   uploadedMs = (key: string) => this.inner.uploadedMs?.(key) ?? Promise.resolve(null);
   list = (prefix: string) => this.inner.list(prefix);
   delete = (keys: string[]) => this.inner.delete(keys);
+  createMultipart = (key: string) => {
+    this.hooks.put?.(key);
+    return this.inner.createMultipart(key);
+  };
   put = (key: string, bytes: Uint8Array) => {
     this.hooks.put?.(key);
     return this.inner.put(key, bytes);
