@@ -64,6 +64,7 @@ export async function encodeParquetStream(
       rows += chunk.length;
       const table = WasmTable.fromIPCStream(tableToIPC(buildArrowTable(spec, chunk), "stream"));
       for (const batch of table.recordBatches()) controller.enqueue(batch);
+      table.free(); // the batches hold their own references; wasm memory would grow with the rows
     },
   });
   const properties = new WriterPropertiesBuilder()
