@@ -8,6 +8,7 @@ import { silverEventJson } from "../events_rollup/silver_json.ts";
 import { coalescer, offer, sseFrame, takeDue } from "./coalesce.ts";
 import {
   filtersKey,
+  framesAfterOpenWindows,
   type LiveFilters,
   type LiveLog,
   type LoggedFrame,
@@ -53,9 +54,10 @@ function subscriptionOf(request: Request): { filters: LiveFilters; lastEventId: 
  * does, sends each changed window at most once per second per window (the newest version last,
  * so the final one always goes out) and the rows at once (filtered per subscriber). Every
  * pushed frame has an id `<epoch>-<seq>` and stays in a bounded log (live_log.ts), so a client
- * reconnecting with `Last-Event-ID` gets exactly the frames it missed; an id the log cannot
- * serve (another epoch: the hub was evicted or reset; or too old) gets `event: reset` and the
- * open windows, and reloads. A new subscriber gets the open windows, then `event: ready`
+ * reconnecting with `Last-Event-ID` gets the current open windows first, then the `recent`
+ * frames it missed and the newest missed version of each window that closed meanwhile; an id the
+ * log cannot serve (another epoch: the hub was evicted or reset; or too old) gets `event: reset`
+ * and the open windows, and reloads. A new subscriber gets the open windows, then `event: ready`
  * carrying the current id. Kept in memory only.
  */
 export class LiveHub extends DurableObject<Env> {
@@ -76,13 +78,16 @@ export class LiveHub extends DurableObject<Env> {
     const last = lastEventId === null ? null : parseEventId(lastEventId);
     const plan = planResume(this.#log, lastEventId !== null && last === null ? { epoch: "", seq: 0 } : last);
     let hello = "retry: 3000\n: connected\n\n";
+    if (plan.kind === "reset") hello += sseFrame("reset", { reason: plan.reason });
+    // Every subscriber, resuming or not, gets the current open windows first (DESIGN §6).
+    const open = [...this.#windows.values()].filter((w) => !w.final)
+      .sort((a, b) => a.window_start.localeCompare(b.window_start));
+    hello += open.map((w) => sseFrame("window", w)).join("");
     if (plan.kind === "resume") {
-      for (const f of plan.frames) hello += renderFrame(this.#log, f, filters) ?? "";
-    } else {
-      if (plan.kind === "reset") hello += sseFrame("reset", { reason: plan.reason });
-      const open = [...this.#windows.values()].filter((w) => !w.final)
-        .sort((a, b) => a.window_start.localeCompare(b.window_start));
-      hello += open.map((w) => sseFrame("window", w)).join("");
+      const openStarts = new Set(open.map((w) => w.window_start));
+      for (const f of framesAfterOpenWindows(plan.frames, openStarts)) {
+        hello += renderFrame(this.#log, f, filters) ?? "";
+      }
     }
     const ready = { epoch: this.#log.epoch, seq: this.#log.seq, resumed: plan.kind === "resume" };
     hello += `id: ${this.#log.epoch}-${this.#log.seq}\n${sseFrame("ready", ready)}`;

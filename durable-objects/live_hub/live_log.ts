@@ -121,3 +121,23 @@ export function renderFrame(log: LiveLog, frame: LoggedFrame, filters: LiveFilte
   if (!events.length) return null;
   return `id: ${id}\nevent: recent\ndata: ${JSON.stringify({ events })}\n\n`;
 }
+
+/**
+ * The missed frames a resuming client still needs after it was sent the current open windows
+ * (DESIGN §6: "a reconnecting client gets the current open windows first"): every `recent`
+ * frame, and for a window that is no longer open only its newest missed version; window
+ * frames of an open window are superseded by the current version already sent.
+ */
+export function framesAfterOpenWindows(
+  frames: LoggedFrame[],
+  openStarts: ReadonlySet<string>,
+): LoggedFrame[] {
+  const startOf = (f: LoggedFrame & { kind: "window" }) => String(JSON.parse(f.json).window_start);
+  const newest = new Map<string, number>();
+  for (const f of frames) if (f.kind === "window") newest.set(startOf(f), f.seq);
+  return frames.filter((f) => {
+    if (f.kind === "recent") return true;
+    const start = startOf(f);
+    return !openStarts.has(start) && newest.get(start) === f.seq;
+  });
+}

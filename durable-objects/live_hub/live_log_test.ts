@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  framesAfterOpenWindows,
   logRecent,
   logWindow,
   matchesFilters,
@@ -69,5 +70,21 @@ describe("live log", () => {
       expect(parseEventId(bad), bad).toBeNull();
     }
     expect(() => newLiveLog("Bad-Epoch")).toThrow(RangeError);
+  });
+
+  it("after the open windows, a resume gets every missed recent frame and only the newest version of a closed window", () => {
+    const log = newLiveLog("e1");
+    const w = (start: string, edits: number, final: boolean) =>
+      logWindow(log, JSON.stringify({ window_start: start, total_edits: edits, final }));
+    const frames = [
+      w("2026-01-01T00:00:00Z", 1, false),
+      logRecent(log, [ev("enwiki")], 10),
+      w("2026-01-01T00:00:00Z", 2, true), // closed meanwhile: its final version is needed
+      w("2026-01-01T00:05:00Z", 1, false), // still open: superseded by the current version
+      logRecent(log, [ev("dewiki")], 10),
+      w("2026-01-01T00:05:00Z", 3, false),
+    ];
+    const kept = framesAfterOpenWindows(frames, new Set(["2026-01-01T00:05:00Z"]));
+    expect(kept.map((f) => f.seq)).toEqual([2, 3, 5]);
   });
 });

@@ -82,18 +82,26 @@ describe("GET /api/live", () => {
     const bFinal = await b.waitFor(windowWith(10));
     expect(JSON.parse(bFinal.data).unique_editors).toBe(7);
 
-    // a comes back with its Last-Event-ID: exactly the frames it missed, then ready
+    // a comes back with its Last-Event-ID: the current open windows first (DESIGN §6), then
+    // the recent frames it missed (the missed versions of the still-open window are superseded)
     const a2 = track(await open("/api/live", { "Last-Event-ID": lastSeen }));
     const ready = await a2.waitFor((f) => f.event === "ready");
     expect(JSON.parse(ready.data).resumed).toBe(true);
     const missed = b.frames.slice(b.frames.findIndex((f) => f.id === lastSeen) + 1)
       .filter((f) => f.event !== "ready" && Number(f.id!.split("-")[1]) <= Number(ready.id!.split("-")[1]));
     const replayed = a2.frames.filter((f) => f.event !== "ready");
-    expect(replayed.map((f) => [f.id, f.event, f.data])).toEqual(missed.map((f) => [f.id, f.event, f.data]));
+    const firstIdd = replayed.findIndex((f) => f.id !== undefined);
+    const openFirst = replayed.slice(0, firstIdd === -1 ? replayed.length : firstIdd);
+    expect(openFirst.length).toBeGreaterThan(0);
+    expect(openFirst.every((f) => f.event === "window" && !JSON.parse(f.data).final)).toBe(true);
+    expect(JSON.parse(openFirst.find(windowWith(10))!.data)).toEqual(JSON.parse(bFinal.data));
+    const afterOpen = replayed.slice(openFirst.length);
+    expect(afterOpen.map((f) => [f.id, f.event, f.data])).toEqual(
+      missed.filter((f) => f.event === "recent").map((f) => [f.id, f.event, f.data]),
+    );
     const allIds = [...recentIds(a.frames), ...recentIds(a2.frames)];
     expect(allIds).toEqual([...batch1, ...batch2].map((r) => r.event_id)); // no gap, no duplicate
-    expect(replayed.some(windowWith(10))).toBe(true);
-    expect(new Set(replayed.map((f) => f.id)).size).toBe(replayed.length);
+    expect(new Set(afterOpen.map((f) => f.id)).size).toBe(afterOpen.length);
   });
 
   it("answers an id it cannot resume from with a reset frame and the open windows", async () => {
