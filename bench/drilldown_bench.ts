@@ -19,11 +19,11 @@
  * The loaded state is kept in `--state` (default `bench/out/drilldown-<events>-<span>-<seed>`):
  * a second run with the same options skips the load and measures again.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createParser } from "eventsource-parser";
+import { synthStream } from "./lib/bench_stack.ts";
 import { type LocalStack, REPO_ROOT, startLocalStack } from "../scripts/lib/local_stack.ts";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
 
@@ -70,21 +70,7 @@ const dir = values.state ??
 mkdirSync(dir, { recursive: true });
 const stream = join(dir, "stream.jsonl");
 if (!existsSync(stream)) {
-  const synth = spawnSync(join(REPO_ROOT, "node_modules/.bin/deno"), [
-    "run",
-    "-A",
-    "scripts/synth.ts",
-    "--out",
-    stream,
-    "--events",
-    String(events),
-    "--span",
-    values.span!,
-    "--seed",
-    values.seed!,
-    "--quiet",
-  ], { cwd: REPO_ROOT, stdio: "inherit" });
-  if (synth.status !== 0) process.exit(1);
+  synthStream(stream, { events, span: values.span!, seed: values.seed! });
 }
 
 const stack = await startLocalStack({

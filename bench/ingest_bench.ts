@@ -7,11 +7,11 @@
  * the late-data correction (bronze re-read of every file + gold overwrite), and prints the
  * measured rates as a Markdown table row for bench/RESULTS.md. Runs on Node 22.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { synthStream } from "./lib/bench_stack.ts";
 import { REPO_ROOT, startLocalStack } from "../scripts/lib/local_stack.ts";
 
 const { values } = parseArgs({
@@ -30,23 +30,12 @@ if (!Number.isInteger(events) || events < 1 || events > 2_000_000) {
 const dir = join(REPO_ROOT, "bench", "out", `run-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
 const stream = join(dir, "stream.jsonl");
-const synth = spawnSync(join(REPO_ROOT, "node_modules/.bin/deno"), [
-  "run",
-  "-A",
-  "scripts/synth.ts",
-  "--out",
-  stream,
-  "--events",
-  String(events),
-  "--span",
-  values.span!,
-  "--seed",
-  values.seed!,
-  "--late-share",
-  values["late-share"]!,
-  "--quiet",
-], { cwd: REPO_ROOT, stdio: "inherit" });
-if (synth.status !== 0) process.exit(1);
+synthStream(stream, {
+  events,
+  span: values.span!,
+  seed: values.seed!,
+  lateShare: Number(values["late-share"]),
+});
 
 const stack = await startLocalStack({
   files: [stream],

@@ -12,10 +12,10 @@
  * Worker runs with `RATE_LIMIT_READ_API=off`; `--rate-limit on` keeps it and counts the 429s.
  */
 import autocannon from "autocannon";
-import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { synthStream } from "./lib/bench_stack.ts";
 import { REPO_ROOT, startLocalStack } from "../scripts/lib/local_stack.ts";
 import { appendResults, markdownTable, percentile } from "./lib/results.ts";
 
@@ -56,21 +56,7 @@ const speed = Math.max(1, Math.round((Number(spanMatch[1]) * 3600) / (duration +
 const dir = join(REPO_ROOT, "bench", "out", `load-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
 const stream = join(dir, "stream.jsonl");
-const synth = spawnSync(join(REPO_ROOT, "node_modules/.bin/deno"), [
-  "run",
-  "-A",
-  "scripts/synth.ts",
-  "--out",
-  stream,
-  "--events",
-  String(events),
-  "--span",
-  values.span!,
-  "--seed",
-  values.seed!,
-  "--quiet",
-], { cwd: REPO_ROOT, stdio: "inherit" });
-if (synth.status !== 0) process.exit(1);
+synthStream(stream, { events, span: values.span!, seed: values.seed! });
 
 /** The read routes the clients cycle through (each connection walks the list in order). */
 const ROUTES = [
