@@ -84,6 +84,7 @@ export function buildHealth(inputs: HealthInputs) {
       rows: t.rows,
       commits: t.commits,
       pending_rows: t.pending_rows,
+      oldest_pending_at: t.oldest_pending_at ?? null,
       last_error: t.last_error,
     }])),
     ...(inputs.gold ? { gold: inputs.gold } : {}),

@@ -56,7 +56,14 @@ export interface HealthFacts {
     lag_seconds: number | null;
     messages_unacknowledged: number;
   };
-  tables: { table: string; last_commit_at: string | null; pending_rows: number; last_error: string | null }[];
+  tables: {
+    table: string;
+    last_commit_at: string | null;
+    pending_rows: number;
+    /** When the oldest row still waiting for a commit arrived; absent: counted from the last commit. */
+    oldest_pending_at?: string | null;
+    last_error: string | null;
+  }[];
   deadLettersToReplay: number;
   /** Final gold windows' late events no correction has folded in yet. */
   uncorrectedLateEvents?: number;
@@ -100,14 +107,20 @@ export function assessHealth(
       reasons.push(`${table.table}: last commit failed: ${table.last_error.slice(0, 200)}`);
     }
     if (table.pending_rows === 0) continue;
-    const at = table.last_commit_at === null ? null : Date.parse(table.last_commit_at);
-    const age = at === null ? null : (facts.now - at) / 1000;
-    if (age !== null && age > t.maxCommitAgeSeconds) {
+    // Rows are late for a commit when the oldest of them has waited longer than the threshold
+    // (a long-idle table that just received rows is not late; a table never committed can be).
+    const since = (iso: string | null | undefined) => iso ? (facts.now - Date.parse(iso)) / 1000 : null;
+    const lastCommitAge = since(table.last_commit_at);
+    const waited = table.oldest_pending_at !== undefined ? since(table.oldest_pending_at) : lastCommitAge;
+    if (waited !== null && waited > t.maxCommitAgeSeconds) {
+      const last = lastCommitAge === null
+        ? "no commit yet"
+        : `last commit ${Math.round(lastCommitAge)} s ago`;
       reasons.push(
-        `${table.table}: last commit ${
-          Math.round(age)
-        } s ago is too old (threshold ${t.maxCommitAgeSeconds} s) ` +
-          `with ${table.pending_rows} rows pending`,
+        `${table.table}: last commit too old: ${table.pending_rows} rows pending for ${
+          Math.round(waited)
+        } s ` +
+          `(threshold ${t.maxCommitAgeSeconds} s; ${last})`,
       );
     }
   }

@@ -73,7 +73,7 @@ describe("assessHealth()", () => {
         "queue backlog: 150 rows wait for a table commit (threshold 100)",
         "queue backlog: 6 messages not yet consumed (threshold 5)",
         "2 dead letter(s) waiting for a replay",
-        "silver_wiki_events: last commit 700 s ago is too old (threshold 600 s) with 150 rows pending",
+        "silver_wiki_events: last commit too old: 150 rows pending for 700 s (threshold 600 s; last commit 700 s ago)",
         "maintenance overdue: last run 7.0 h ago (threshold 6 h)",
         "correction pending: 7 late event(s) not yet in gold",
       ],
@@ -90,6 +90,27 @@ describe("assessHealth()", () => {
       }],
     });
     expect(assessHealth(idle).status).toBe("ok");
+  });
+
+  it("counts the wait of the oldest pending row: fresh rows after a long idle are not late, a never-committed table can be", () => {
+    const table = (patch: Partial<HealthFacts["tables"][number]>) =>
+      facts({
+        tables: [{
+          table: "silver_wiki_events",
+          last_commit_at: iso(86_400_000),
+          pending_rows: 3,
+          oldest_pending_at: iso(2_000),
+          last_error: null,
+          ...patch,
+        }],
+      });
+    expect(assessHealth(table({})).status).toBe("ok");
+    expect(assessHealth(table({ oldest_pending_at: iso(601_000) })).reasons).toEqual([
+      "silver_wiki_events: last commit too old: 3 rows pending for 601 s (threshold 600 s; last commit 86400 s ago)",
+    ]);
+    expect(assessHealth(table({ last_commit_at: null, oldest_pending_at: iso(900_000) })).reasons).toEqual([
+      "silver_wiki_events: last commit too old: 3 rows pending for 900 s (threshold 600 s; no commit yet)",
+    ]);
   });
 
   it("a failed commit is degraded; maintenance never run or not reported is not overdue", () => {

@@ -81,6 +81,8 @@ export interface TableStatus {
   data_files_committed: number;
   pending_stages: number;
   pending_rows: number;
+  /** When the oldest stage still waiting for a commit arrived (null when none waits). */
+  oldest_pending_at: string | null;
   last_error: string | null;
   /** Durations of this table's commits (durable; `wikiflare_commit_duration_seconds`). */
   commit_duration?: DurationHistogram;

@@ -262,8 +262,8 @@ export class TableCommitter extends DurableObject<Env> {
   status(table?: string): TableStatus {
     if (table) this.#bind(table);
     const sql = this.ctx.storage.sql;
-    const pending = sql.exec<{ n: number; r: number | null }>(
-      "SELECT COUNT(*) AS n, SUM(rows) AS r FROM stages WHERE commit_id IS NULL OR commit_id IN (SELECT commit_id FROM commits WHERE state = 'pending')",
+    const pending = sql.exec<{ n: number; r: number | null; oldest: number | null }>(
+      "SELECT COUNT(*) AS n, SUM(rows) AS r, MIN(staged_at) AS oldest FROM stages WHERE commit_id IS NULL OR commit_id IN (SELECT commit_id FROM commits WHERE state = 'pending')",
     ).one();
     const lastCommit = this.#meta("last_commit_at");
     return {
@@ -277,6 +277,7 @@ export class TableCommitter extends DurableObject<Env> {
       data_files_committed: Number(this.#meta("data_files") ?? 0),
       pending_stages: pending.n,
       pending_rows: pending.r ?? 0,
+      oldest_pending_at: pending.oldest === null ? null : new Date(pending.oldest).toISOString(),
       last_error: this.#lastError,
       commit_duration: parseHistogram(this.#meta("commit_duration")),
     };
