@@ -41,7 +41,16 @@ const s3Requests: string[] = [];
 
 async function catalog(pathname: string, init: RequestInit = {}): Promise<Response> {
   const headers = { Authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) };
-  return fetch(`${stack!.url}/iceberg${pathname}`, { ...init, headers });
+  const send = () => fetch(`${stack!.url}/iceberg${pathname}`, { ...init, headers });
+  const idempotent = (init.method ?? "GET") === "GET" || init.method === "HEAD";
+  return await send().catch(async (error) => {
+    // A pooled keep-alive socket that wrangler closed while this process was blocked (e.g. in the
+    // export's spawnSync) fails once with "other side closed"; a GET is safely sent again.
+    if (!idempotent || !/other side closed|ECONNRESET|UND_ERR_SOCKET/.test(String(error?.cause ?? error))) {
+      throw error;
+    }
+    return await send();
+  });
 }
 
 /** GET a catalog route, check status and the body against the spec's schema for it. */
@@ -209,6 +218,9 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
   it("at the same snapshot, `npm run export-lake` shows the rows the catalog served", async () => {
     const lake = path.join(RUN_DIR, "lake");
     exportLake(stack!.persistDir, lake); // the pipeline is idle: no commit between the two reads
+    // The export blocked this process; let the event loop see the keep-alive sockets wrangler
+    // closed meanwhile, so the next requests open fresh ones.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     for (const table of TABLES) {
       const text = await (await catalog(`/v1/namespaces/wiki/tables/${table}`)).text();
       const served = /"current-snapshot-id"\s*:\s*(-?\d+)/.exec(text)?.[1];
