@@ -11,7 +11,7 @@ import { icebergManifests, icebergRead } from "icebird";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, REPO_ROOT, startLocalStack } from "../../scripts/lib/local_stack.ts";
 import { type Recomputation, recomputeStream } from "./lib/recompute.ts";
-import { createRunDir, exportLake } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, stageSummary } from "./lib/e2e_steps.ts";
 import { readLakeTable } from "./lib/lake_readback.ts";
 import { responseErrors } from "../workerd/iceberg_spec.ts";
 
@@ -144,7 +144,11 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    console.log(`e2e catalog: snapshots read during the replay: ${JSON.stringify(duringReplay)}`);
+    const perTable = TABLES.map((t) => {
+      const reads = duringReplay.filter((r) => r.table === t);
+      return `${t} ${reads.length} snapshots (${reads.map((r) => r.rows).join("/")} rows)`;
+    });
+    stageSummary("catalog", `read through /iceberg during the replay: ${perTable.join("; ")}`);
     await stack.waitIdle({ timeoutMs: 300_000, quietMs: 10_000 });
   });
 
@@ -204,11 +208,18 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
     expect(scans.quarantine_wiki_events!.rows.length).toBe(expected.quarantine);
     expect(s3Requests.length).toBeGreaterThan(0);
     expect(s3Requests.every((r) => r.includes(`${stack!.url}/wikiflare-lake/`))).toBe(true);
+    stageSummary(
+      "catalog",
+      `idle, scanned by icebird through /iceberg: ${
+        TABLES.map((t) => `${t} ${scans[t]!.rows.length} rows`).join(", ")
+      }; silver ids = DuckDB's ${expected.silverIds.length}; ${s3Requests.length} S3 requests`,
+    );
   });
 
   it("at the same snapshot, `npm run export-lake` shows the rows the catalog served", async () => {
     const lake = path.join(RUN_DIR, "lake");
     exportLake(stack!.persistDir, lake); // the pipeline is idle: no commit between the two reads
+    const same: string[] = [];
     for (const table of TABLES) {
       const text = await (await catalog(`/v1/namespaces/wiki/tables/${table}`)).text();
       const served = /"current-snapshot-id"\s*:\s*(-?\d+)/.exec(text)?.[1];
@@ -221,7 +232,9 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
           sorted(exported.rows.map((r) => r.event_id)),
         );
       }
+      same.push(`${table} snapshot ${served} ${exported.rows.length} rows`);
     }
+    stageSummary("catalog", `export-lake shows the same snapshots, rows and silver ids: ${same.join(", ")}`);
   });
 
   it("ranged GETs and HEAD over real HTTP: exact bytes and the S3 headers", async () => {
