@@ -39,8 +39,14 @@ let stack: LocalStack | undefined;
 let expected: Recomputation;
 const s3Requests: string[] = [];
 
+/**
+ * One connection per request: `npm run export-lake` blocks this process for many seconds, after
+ * which a kept-alive socket the server has closed meanwhile fails the next fetch ("other side closed").
+ */
+const CLOSE = { connection: "close" } as const;
+
 async function catalog(pathname: string, init: RequestInit = {}): Promise<Response> {
-  const headers = { Authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) };
+  const headers = { Authorization: `Bearer ${TOKEN}`, ...CLOSE, ...(init.headers as Record<string, string>) };
   return fetch(`${stack!.url}/iceberg${pathname}`, { ...init, headers });
 }
 
@@ -72,7 +78,9 @@ async function withS3Endpoint<T>(config: Record<string, string>, read: () => Pro
     if (!bucket) throw new Error(`icebird fetched ${url}, which is not an s3:// object`);
     const target = `${endpoint}/${bucket}${url.pathname}`;
     s3Requests.push(`${init?.method ?? "GET"} ${target}`);
-    return realFetch(target, init);
+    const headers = new Headers(init?.headers);
+    headers.set("connection", CLOSE.connection);
+    return realFetch(target, { ...init, headers });
   }) as typeof fetch;
   try {
     return await read();
