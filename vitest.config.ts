@@ -36,6 +36,10 @@ const IGNORE = ["node_modules/**", ".wrangler/**", "dist/**", "scripts/**"];
 
 export default defineConfig({
   test: {
+    // Output is failures only: a passing test's console (e.g. the Worker's JSON request logs) is
+    // dropped, a failing one's is printed with it. The e2e stages print their one summary line
+    // each past this filter (test/e2e/lib/e2e_steps.ts `stageSummary`).
+    silent: "passed-only",
     projects: [
       {
         test: {

@@ -11,7 +11,7 @@ import { icebergManifests, icebergRead } from "icebird";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, REPO_ROOT, startLocalStack } from "../../scripts/lib/local_stack.ts";
 import { type Recomputation, recomputeStream } from "./lib/recompute.ts";
-import { createRunDir, exportLake } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, stageSummary } from "./lib/e2e_steps.ts";
 import { readLakeTable } from "./lib/lake_readback.ts";
 import { responseErrors } from "../workerd/iceberg_spec.ts";
 
@@ -39,18 +39,15 @@ let stack: LocalStack | undefined;
 let expected: Recomputation;
 const s3Requests: string[] = [];
 
+/**
+ * One connection per request: `npm run export-lake` blocks this process for many seconds, after
+ * which a kept-alive socket the server has closed meanwhile fails the next fetch ("other side closed").
+ */
+const CLOSE = { connection: "close" } as const;
+
 async function catalog(pathname: string, init: RequestInit = {}): Promise<Response> {
-  const headers = { Authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) };
-  const send = () => fetch(`${stack!.url}/iceberg${pathname}`, { ...init, headers });
-  const idempotent = (init.method ?? "GET") === "GET" || init.method === "HEAD";
-  return await send().catch(async (error) => {
-    // A pooled keep-alive socket that wrangler closed while this process was blocked (e.g. in the
-    // export's spawnSync) fails once with "other side closed"; a GET is safely sent again.
-    if (!idempotent || !/other side closed|ECONNRESET|UND_ERR_SOCKET/.test(String(error?.cause ?? error))) {
-      throw error;
-    }
-    return await send();
-  });
+  const headers = { Authorization: `Bearer ${TOKEN}`, ...CLOSE, ...(init.headers as Record<string, string>) };
+  return fetch(`${stack!.url}/iceberg${pathname}`, { ...init, headers });
 }
 
 /** GET a catalog route, check status and the body against the spec's schema for it. */
@@ -81,7 +78,9 @@ async function withS3Endpoint<T>(config: Record<string, string>, read: () => Pro
     if (!bucket) throw new Error(`icebird fetched ${url}, which is not an s3:// object`);
     const target = `${endpoint}/${bucket}${url.pathname}`;
     s3Requests.push(`${init?.method ?? "GET"} ${target}`);
-    return realFetch(target, init);
+    const headers = new Headers(init?.headers);
+    headers.set("connection", CLOSE.connection);
+    return realFetch(target, { ...init, headers });
   }) as typeof fetch;
   try {
     return await read();
@@ -153,7 +152,11 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    console.log(`e2e catalog: snapshots read during the replay: ${JSON.stringify(duringReplay)}`);
+    const perTable = TABLES.map((t) => {
+      const reads = duringReplay.filter((r) => r.table === t);
+      return `${t} ${reads.length} snapshots (${reads.map((r) => r.rows).join("/")} rows)`;
+    });
+    stageSummary("catalog", `read through /iceberg during the replay: ${perTable.join("; ")}`);
     await stack.waitIdle({ timeoutMs: 300_000, quietMs: 10_000 });
   });
 
@@ -213,14 +216,18 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
     expect(scans.quarantine_wiki_events!.rows.length).toBe(expected.quarantine);
     expect(s3Requests.length).toBeGreaterThan(0);
     expect(s3Requests.every((r) => r.includes(`${stack!.url}/wikiflare-lake/`))).toBe(true);
+    stageSummary(
+      "catalog",
+      `idle, scanned by icebird through /iceberg: ${
+        TABLES.map((t) => `${t} ${scans[t]!.rows.length} rows`).join(", ")
+      }; silver ids = DuckDB's ${expected.silverIds.length}; ${s3Requests.length} S3 requests`,
+    );
   });
 
   it("at the same snapshot, `npm run export-lake` shows the rows the catalog served", async () => {
     const lake = path.join(RUN_DIR, "lake");
     exportLake(stack!.persistDir, lake); // the pipeline is idle: no commit between the two reads
-    // The export blocked this process; let the event loop see the keep-alive sockets wrangler
-    // closed meanwhile, so the next requests open fresh ones.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const same: string[] = [];
     for (const table of TABLES) {
       const text = await (await catalog(`/v1/namespaces/wiki/tables/${table}`)).text();
       const served = /"current-snapshot-id"\s*:\s*(-?\d+)/.exec(text)?.[1];
@@ -233,7 +240,9 @@ describe("engines read the live local lake through the Iceberg REST catalog", ()
           sorted(exported.rows.map((r) => r.event_id)),
         );
       }
+      same.push(`${table} snapshot ${served} ${exported.rows.length} rows`);
     }
+    stageSummary("catalog", `export-lake shows the same snapshots, rows and silver ids: ${same.join(", ")}`);
   });
 
   it("ranged GETs and HEAD over real HTTP: exact bytes and the S3 headers", async () => {

@@ -20,7 +20,7 @@ import {
   type Recomputation,
   recomputeStream,
 } from "./lib/recompute.ts";
-import { createRunDir, exportLake, synthStream } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, stageSummary, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS, SILVER_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = createRunDir("ingest");
@@ -102,7 +102,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
       gold,
       ...counts
     } = expected;
-    console.log(`e2e: stream ${STREAM}: ${JSON.stringify(counts)}, ${gold.length} windows`);
+    stageSummary("ingest", `stream ${STREAM}: ${JSON.stringify(counts)}, ${gold.length} windows`);
 
     const started = Date.now();
     stack = await startLocalStack({
@@ -116,15 +116,18 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
     health = await stack.waitIdle({ timeoutMs: 480_000, quietMs: 15_000 });
     const idle = Date.now();
     const ingestMs = idle - ready - 15_000;
-    console.log(
-      `e2e: timings: stack start ${seconds(ready - started)}, ingest to idle ${seconds(ingestMs)} ` +
+    stageSummary(
+      "ingest",
+      `timings: stack start ${seconds(ready - started)}, ingest to idle ${seconds(ingestMs)} ` +
         `(${
           (health.events.received / Math.max(ingestMs / 1000, 0.001)).toFixed(0)
         } events/s, quiet period excluded)`,
     );
 
     const crons = parseCronTriggers(fs.readFileSync(path.join(REPO_ROOT, "wrangler.toml"), "utf8"));
-    for (const cron of crons) console.log(`e2e: cron "${cron}" → ${(await stack.fireCron(cron)).status}`);
+    const fired: string[] = [];
+    for (const cron of crons) fired.push(`"${cron}" → ${(await stack.fireCron(cron)).status}`);
+    stageSummary("ingest", `crons ${fired.join(", ")}`);
     health = await stack.waitIdle({ timeoutMs: 180_000, quietMs: 15_000 });
 
     const from = new Date(expected.gold[0].window_start - 3_600_000).toISOString();
@@ -144,7 +147,7 @@ describe("a replayed stream ends up in the lake and the KPIs exactly as recomput
     } catch (error) {
       lakeError = error as Error;
     }
-    console.log(`e2e: export + readback ${seconds(Date.now() - exportStart)}; artefacts in ${RUN_DIR}`);
+    stageSummary("ingest", `export + readback ${seconds(Date.now() - exportStart)}; artefacts in ${RUN_DIR}`);
   }, 900_000);
 
   afterAll(async () => {

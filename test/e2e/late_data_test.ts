@@ -18,7 +18,7 @@ import {
   type Recomputation,
   recomputeStream,
 } from "./lib/recompute.ts";
-import { createRunDir, exportLake, runCommand, synthStream } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, runCommand, stageSummary, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = createRunDir("late");
@@ -29,6 +29,8 @@ const SYNTH_ARGS = [
   ...["--late-share", "0.03", "--late-by", "20m", "--duplicates", "0.01", "--canaries", "0.005"],
   ...["--bad", "0.005", "--seed", "11"],
 ];
+/** The last line a command printed (the backfill's closing summary). */
+const lastLine = (output: string) => output.trim().split("\n").at(-1) ?? "";
 const BACKFILL = path.join(RUN_DIR, "backfill.jsonl");
 const COMBINED = path.join(RUN_DIR, "stream+backfill.jsonl");
 // 400 events no one has seen, dated inside windows that are final by then: all late.
@@ -100,8 +102,9 @@ describe("late data: final gold rows before and after the correction equal the r
   beforeAll(async () => {
     synthStream(STREAM, SYNTH_ARGS);
     expected = await recomputeStream(STREAM);
-    console.log(
-      `late e2e: ${expected.lines} lines, ${expected.silver} distinct events, ${expected.lateEvents} late in ` +
+    stageSummary(
+      "late",
+      `${expected.lines} lines, ${expected.silver} distinct events, ${expected.lateEvents} late in ` +
         `${expected.lateWindowStarts.length} windows, ${expected.gold.length} windows`,
     );
     stack = await startLocalStack({
@@ -118,9 +121,7 @@ describe("late data: final gold rows before and after the correction equal the r
 
     first = await post(stack, "/api/admin/correction");
     second = await post(stack, "/api/admin/correction");
-    console.log(
-      `late e2e: correction 1 ${JSON.stringify(first)}\nlate e2e: correction 2 ${JSON.stringify(second)}`,
-    );
+    stageSummary("late", `correction 1 ${JSON.stringify(first)}; correction 2 ${JSON.stringify(second)}`);
     await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
     kpisAfter = await kpis();
     after = await exportAndReadGold(stack, "lake-after");
@@ -139,7 +140,7 @@ describe("late data: final gold rows before and after the correction equal the r
       "--quiet-seconds",
       "10",
     ], 300_000);
-    console.log(backfillOutput);
+    stageSummary("late", `backfill --since: ${lastLine(backfillOutput)}`);
     healthAfterBackfill = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
     kpisAfterBackfill = await kpis();
 
@@ -151,7 +152,7 @@ describe("late data: final gold rows before and after the correction equal the r
       ...["run", "-s", "backfill", "--", "--file", BACKFILL],
       ...["--api", stack.url, "--token", stack.token, "--quiet-seconds", "10"],
     ], 300_000);
-    console.log(fileOutput);
+    stageSummary("late", `backfill --file: ${lastLine(fileOutput)}`);
     healthAfterFile = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
     third = await post(stack, "/api/admin/correction");
     lakeFinal = await exportAndReadGold(stack, "lake-final");

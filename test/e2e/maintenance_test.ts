@@ -19,7 +19,7 @@ import {
   type Recomputation,
   recomputeStream,
 } from "./lib/recompute.ts";
-import { createRunDir, exportLake, synthStream } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, stageSummary, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = createRunDir("maintenance");
@@ -99,7 +99,7 @@ describe("maintenance interleaved with streaming commits changes no row and leav
     for (const name of LAKE_TABLES) tables.set(name, await readLakeTable(LAKE, name));
     const tally = new Map<string, number>();
     for (const r of reports) tally.set(`${r.job}:${r.status}`, (tally.get(`${r.job}:${r.status}`) ?? 0) + 1);
-    console.log(`e2e: maintenance job reports ${JSON.stringify(Object.fromEntries(tally))}`);
+    stageSummary("maintenance", `job reports ${JSON.stringify(Object.fromEntries(tally))}`);
   }, 900_000);
 
   afterAll(async () => {

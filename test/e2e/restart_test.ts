@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HealthReport, type LocalStack, startLocalStack } from "../../scripts/lib/local_stack.ts";
 import { expectedHealthEvents, type Recomputation, recomputeStream } from "./lib/recompute.ts";
 import { icebergCheckFailures, readLakeTable } from "./lib/lake_readback.ts";
-import { createRunDir, exportLake, synthStream } from "./lib/e2e_steps.ts";
+import { createRunDir, exportLake, stageSummary, synthStream } from "./lib/e2e_steps.ts";
 import { diffByKey, GOLD_COLUMNS, toGoldWindow } from "./lib/compare.ts";
 
 const RUN_DIR = createRunDir("restart");
@@ -64,10 +64,15 @@ describe("killing the local runtime three times during a replay", () => {
       served.push(replayRun(await stack.replayStats()));
       await stack.kill();
       stack = undefined;
+      stageSummary(
+        "restart",
+        `run ${kill + 1} SIGKILLed at received=${receivedAtKill[kill]}; ${runLine(served[kill])}`,
+      );
     }
     stack = await start();
     health = await stack.waitIdle({ timeoutMs: 240_000, quietMs: 10_000 });
     served.push(replayRun(await stack.replayStats()));
+    stageSummary("restart", `run ${KILLS + 1} idle; ${runLine(served[KILLS])}`);
     statusBeforeCorrection = health;
     kpisBeforeCorrection = await kpis(stack.url);
     // Gold as ordered admission left it, before any correction ran.
@@ -80,16 +85,33 @@ describe("killing the local runtime three times during a replay", () => {
       headers: { authorization: `Bearer ${stack.token}` },
     });
     correctionReport = await correction.json();
-    console.log(`restart: correction ${correction.status} ${JSON.stringify(correctionReport)}`);
     lake = path.join(RUN_DIR, "lake");
     exportLake(STATE, lake);
     silverIds = (await readLakeTable(lake, "silver_wiki_events")).rows.map((r) => String(r.event_id));
     bronzeRaw = (await readLakeTable(lake, "bronze_wiki_events")).rows.map((r) => String(r.raw_json)).sort();
     goldRows = (await readLakeTable(lake, "gold_wiki_kpis")).rows;
-    console.log(
-      `restart: received at each kill ${receivedAtKill.join(", ")}; final ${JSON.stringify(health.events)}`,
+    const gold = health.gold as { uncorrected_late_events?: number } | undefined;
+    const servedTotal = served.reduce((n, r) => n + r.eventsServed, 0);
+    stageSummary(
+      "restart",
+      `${expected.lines} events in, health ${JSON.stringify(health.events)}; late judged ` +
+        `${gold?.uncorrected_late_events} (DuckDB ${expected.lateEvents}); before any correction ` +
+        `${goldBeforeCorrection.length} gold rows and ${
+          kpisBeforeCorrection.filter((w) => w.final === true).length
+        } ` +
+        `final /api/kpis windows against DuckDB's ${
+          expected.goldOnTime.filter((w) => w.window_end <= expected.watermark!).length
+        } final windows; replay served ${servedTotal} events for ${expected.lines} lines; correction ` +
+        `${correction.status} late_events=${correctionReport?.gold?.late_events} commit=${correctionReport?.gold?.commit}`,
     );
   }, 600_000);
+
+  function runLine(run: { lastEventId: string | null; startIndex: number; eventsServed: number }): string {
+    return `replay server: Last-Event-ID ${
+      run.lastEventId ?? "none"
+    } → served from line ${run.startIndex}, ` +
+      `${run.eventsServed} events`;
+  }
 
   /** Every /api/kpis window (final and open) over the input's event-time range. */
   async function kpis(url: string): Promise<Record<string, unknown>[]> {
@@ -123,7 +145,6 @@ describe("killing the local runtime three times during a replay", () => {
   });
 
   it("resumed each restart by Last-Event-ID: the replay server served only what followed", () => {
-    console.log(`restart: replay runs ${JSON.stringify(served)}`);
     expect(served).toHaveLength(KILLS + 1);
     expect(served[0]).toMatchObject({ lastEventId: null, startIndex: 0 });
     for (const run of served.slice(1)) {

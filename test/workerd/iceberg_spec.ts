@@ -50,6 +50,14 @@ export function specStatuses(method: string, path: string): string[] | null {
   return op ? Object.keys(op.responses) : null;
 }
 
+/** Every operation of the spec as `[METHOD, path as the spec writes it]`, in the document's order. */
+export function specOperations(): [string, string][] {
+  const methods = ["get", "head", "post", "put", "delete", "patch"];
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    methods.filter((m) => m in item).map((m): [string, string] => [m.toUpperCase(), path])
+  );
+}
+
 /** Validates `body` against a named component schema; returns the errors (empty when valid). */
 export function schemaErrors(componentName: string, body: unknown): string[] {
   return validateRef(`${SPEC_ID}#/components/schemas/${componentName}`, body);

@@ -4,7 +4,7 @@
  * so no event is judged late and every final window equals DuckDB's recomputation over the
  * events in sequence order (test/e2e/lib/recompute.ts, through the DuckDB oracle).
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../main.ts";
@@ -12,10 +12,11 @@ import type { RawEventsMessage } from "../../durable-objects/stream_ingestor/bat
 import { committerName } from "../../durable-objects/table_committer/committer_core.ts";
 import { WATERMARK_NAME } from "../../durable-objects/watermark/watermark_tracker_object.ts";
 import { buildRawEvents } from "../../r2/testing/raw_events_fixture.ts";
-import { SILVER } from "../../r2/tables/schemas.ts";
+import { GOLD, SILVER } from "../../r2/tables/schemas.ts";
 import { DEAD_LETTER_QUEUE, RAW_EVENTS_QUEUE } from "./queue_names.ts";
 import { readHealth } from "../pipeline.ts";
-import { recomputeLines } from "../../test/workerd/duckdb_oracle.ts";
+import { readLakeTable, recomputeLines } from "../../test/workerd/duckdb_oracle.ts";
+import { toGoldWindow } from "../../test/e2e/lib/compare.ts";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -77,14 +78,37 @@ function recomputeInOrder(messages: RawEventsMessage[]) {
   return recomputeLines(ordered.flatMap((m) => m.events.map((e) => e.data)));
 }
 
-/** The tracker's final windows in [from, from + 60 min), as gold rows. */
-async function finalRows(from: number) {
-  const windows = await env.WATERMARK.getByName(WATERMARK_NAME).windows(from, from + 60 * MIN);
-  return windows.filter((w) => w.state === "final").map((w) => w.row);
+/** The tracker's final windows in [from, from + 60 min), as gold rows, once `count` are final (the alarm finalizes). */
+async function finalRows(from: number, count = 0) {
+  for (let i = 0;; i++) {
+    const windows = await env.WATERMARK.getByName(WATERMARK_NAME).windows(from, from + 60 * MIN);
+    const final = windows.filter((w) => w.state === "final").map((w) => w.row);
+    if (final.length >= count || i >= 100) return final;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The final windows `GET /api/kpis` serves in [from, from + 60 min), as gold rows. */
+async function finalKpis(from: number) {
+  const range = `from=${new Date(from).toISOString()}&to=${new Date(from + 60 * MIN).toISOString()}`;
+  const res: Response = await (exports as any).default.fetch(
+    new Request(`http://wikiflare.test/api/kpis?${range}`),
+  );
+  expect(res.status).toBe(200);
+  const { windows } = await res.json() as { windows: Record<string, unknown>[] };
+  return windows.filter((w) => w.final === true).map(toGoldWindow);
+}
+
+/** The gold table's rows in [from, from + 60 min) once committed, read by icebird + DuckDB. */
+async function goldTableRows(from: number) {
+  await env.TABLE_COMMITTER.getByName(committerName(GOLD.name)).commitNow();
+  const { rows } = await readLakeTable(env.LAKE, env.WAREHOUSE, GOLD.name);
+  return rows.filter((r) => Number(r.window_start) >= from && Number(r.window_start) < from + 60 * MIN)
+    .sort((a, b) => Number(a.window_start) - Number(b.window_start));
 }
 
 describe("queue consumer, ordered admission (real local Queues, R2 and Durable Objects)", () => {
-  it("a batch that fails once and is retried after 20 newer ones: zero late, every final window equal to DuckDB's", async () => {
+  it("a batch that fails once and is retried after 20 newer ones: zero late; before any correction every final window of the tracker, /api/kpis and the gold table equals DuckDB's", async () => {
     const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
     const all = run("retry", BASE + DAY, 0);
     const want = await recomputeInOrder(all);
@@ -99,18 +123,21 @@ describe("queue consumer, ordered admission (real local Queues, R2 and Durable O
     expect(held.watermark === null || held.watermark < BASE + DAY).toBe(true);
 
     expect((await deliver([first], 2)).explicitAcks).toEqual([first.batch_id]);
-    const report = await tracker.correct(); // finalizes due windows; corrects only late ones
-    expect(report.late_events).toBe(0);
     const status = await tracker.status();
     expect(status.admission).toMatchObject({ next_seq: 21, held: 0, released: 0 });
     expect(status.uncorrected_late_events).toBe(0);
     expect(status.watermark).toBe(want.watermark);
 
-    // Every final window equals DuckDB's gold over the input (window_end ≤ its watermark).
+    // Before any correction, every final window — the tracker's, /api/kpis's and the gold
+    // table's rows — equals DuckDB's gold over the input (window_end ≤ its watermark).
     const final = want.gold.filter((w) => w.window_end <= want.watermark!);
     expect(final.map((w) => w.window_start - BASE - DAY)).toEqual([0, 15 * MIN, 20 * MIN]);
     expect(final[0].total_edits).toBe(24);
-    expect(await finalRows(BASE + DAY)).toEqual(final);
+    expect(await finalRows(BASE + DAY, final.length)).toEqual(final);
+    expect(await finalKpis(BASE + DAY)).toEqual(final);
+    expect(await goldTableRows(BASE + DAY)).toEqual(final);
+    // A correction then finds nothing late to fold in.
+    expect((await tracker.correct()).late_events).toBe(0);
   });
 
   // Continues the epoch of the test above (the one tracker has one epoch): numbers 21..24.

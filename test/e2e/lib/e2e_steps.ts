@@ -1,7 +1,8 @@
 /**
  * The steps every e2e test takes outside the stack: a fresh run directory, a synth stream, an
- * export of the local lake, and commands of the repository run from its root with
- * node_modules/.bin first on PATH (a failing command throws with its output).
+ * export of the local lake, commands of the repository run from its root with
+ * node_modules/.bin first on PATH (a failing command throws with its output), and the one
+ * summary line each stage prints.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -55,4 +56,13 @@ export function synthStream(out: string, args: string[]): void {
 /** Exports the lake of the local state in `persistDir` to `out` (`npm run export-lake`). */
 export function exportLake(persistDir: string, out: string): void {
   runCommand("npm", ["run", "-s", "export-lake", "--", "--out", out, "--persist-to", persistDir], 300_000);
+}
+
+/**
+ * Prints one summary line for a stage of an e2e test (`e2e <test>: <line>`), also when the test
+ * passes: vitest runs with `silent: "passed-only"`, which keeps a passing test's console (the
+ * stack's progress lines) out of the output, so this line goes to stdout directly.
+ */
+export function stageSummary(test: string, line: string): void {
+  process.stdout.write(`e2e ${test}: ${line}\n`);
 }
