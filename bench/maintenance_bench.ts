@@ -1,14 +1,20 @@
 /**
- * `npm run bench -- maintenance [--rows 1000000 --files 1000 --runs 3 --target-mb 64]`
+ * `npm run bench -- maintenance [--rows 1000000 --files 1000 --commits 1000 --runs 3 --target-mb 64]`
  *
- * Compaction benchmark: writes `--rows` silver rows of one day partition as `--files` small
- * Parquet files (streaming-append sized, each covering its own slice of the day, plus one
- * commit) with the product's writer into a local R2 bucket (Miniflare, a separate workerd
- * process), then runs the product's streamed compaction (`compactTable`) in this process and
- * measures wall time, output files and memory. Memory is sampled every 5 ms and at every R2
- * call: peak of V8 heap used + external (Array buffers and parquet-wasm's linear memory) over
- * the value before the run, and peak process RSS over the RSS before the run. Median of
- * `--runs` runs, each on a fresh table; appended to bench/RESULTS.md.
+ * Maintenance benchmark: writes `--rows` silver rows of one day partition as `--files` small
+ * Parquet files (streaming-append sized, each covering its own slice of the day) with the
+ * product's writer into a local R2 bucket (Miniflare, a separate workerd process), committed
+ * as `--commits` fast appends spread over the day (one manifest and one snapshot each, as the
+ * streaming committer makes them). Then it runs the cron's jobs in this process, in the cron's
+ * order, the next day (24 h after the last append, so every append snapshot is past
+ * `SNAPSHOT_MAX_AGE_HOURS` = 24 and expiry keeps the newest `SNAPSHOT_RETAIN_LAST` = 10):
+ * the streamed compaction (`compactTable`), the manifest rewrite, snapshot expiry and orphan
+ * removal (3 h floor). It measures each job's wall time, the live data files, manifests,
+ * bytes, snapshots and the current `v<N>.metadata.json` size before and after, and the
+ * compaction's memory: sampled every 5 ms and at every R2 call, peak of V8 heap used +
+ * external (Array buffers and parquet-wasm's linear memory) over the value before the run, and
+ * peak process RSS over the RSS before the run. Median of `--runs` runs, each on a fresh
+ * table; appended to bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,16 +39,21 @@ const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
     files: { type: "string", default: "1000" },
+    commits: { type: "string" },
     runs: { type: "string", default: "3" },
     "target-mb": { type: "string", default: "64" },
   },
 });
 const rows = bounded("rows", values.rows, 1_000, 5_000_000);
 const files = bounded("files", values.files, 2, 10_000);
+const commits = bounded("commits", values.commits ?? String(files), 1, files);
 const runs = bounded("runs", values.runs, 1, 9);
 const targetBytes = bounded("target-mb", values["target-mb"], 1, 1024) * 1024 * 1024;
 const DAY = Date.UTC(2026, 10, 3);
 const MB = 1024 * 1024;
+const HOUR = 3_600_000;
+/** When the jobs run: 24 h after the partition's last append (the defaults' snapshot age). */
+const JOBS_AT = DAY + 48 * HOUR;
 
 function bounded(name: string, raw: string | undefined, min: number, max: number): number {
   const n = Number(raw);
@@ -111,19 +122,37 @@ async function buildTable(store: BlobStore, warehouse: string): Promise<IcebergT
   await table.create(DAY, crypto.randomUUID());
   const perFile = Math.ceil(rows / files);
   const span = Math.floor(86_400_000 / files);
-  const written = [];
+  const perCommit = Math.ceil(files / commits);
+  let pending = [];
   for (let f = 0; f < files; f++) {
     const n = Math.min(perFile, rows - f * perFile);
-    if (n <= 0) break;
-    // A streaming append covers its own stretch of the day (rows in arrival order, not sorted).
-    const batch = sampleRows(SILVER, n, DAY, `f${f}`).map((r, i) => ({
-      ...(r as SilverRow),
-      event_time: DAY + f * span + ((i * 7_919) % span),
-    }));
-    written.push(...(await writeDataFiles(store, table, SILVER, batch, `append-${f}`)).map((w) => w.file));
+    if (n > 0) {
+      // A streaming append covers its own stretch of the day (rows in arrival order, not sorted).
+      const batch = sampleRows(SILVER, n, DAY, `f${f}`).map((r, i) => ({
+        ...(r as SilverRow),
+        event_time: DAY + f * span + ((i * 7_919) % span),
+      }));
+      pending.push(...(await writeDataFiles(store, table, SILVER, batch, `append-${f}`)).map((w) => w.file));
+    }
+    if (pending.length && (pending.length >= perCommit || f === files - 1)) {
+      await table.append(pending, { commitId: `bench-append-${f}`, nowMs: DAY + (f + 1) * span });
+      pending = [];
+    }
   }
-  await table.append(written, { commitId: "bench-append", nowMs: DAY + 1 });
   return table;
+}
+
+/** The table's state the report compares before and after the jobs. */
+async function tableState(table: IcebergTable) {
+  const counts = await table.counts();
+  const current = await table.loadCurrent();
+  return {
+    files: counts.files,
+    bytes: counts.bytes,
+    manifests: counts.manifests,
+    snapshots: (await table.snapshots()).length,
+    metadataBytes: current ? new TextEncoder().encode(current.metadataText).length : 0,
+  };
 }
 
 await initParquetNode();
@@ -134,26 +163,55 @@ const results: Array<Record<string, number>> = [];
 try {
   for (let run = 0; run < runs; run++) {
     const table = await buildTable(r2, `bench-${run}`);
-    const before = await table.liveFiles();
+    const before = await tableState(table);
     const peak = new MemoryPeak();
     const timer = setInterval(() => peak.sample(false), 5);
     const started = performance.now();
     const result = await compactTable(sampled(r2, peak), table, SILVER, {
       targetBytes,
-      nowMs: DAY + 2,
+      nowMs: JOBS_AT,
       tag: `bench${run}`,
     });
     const ms = performance.now() - started;
     clearInterval(timer);
     peak.sample();
-    const after = await table.liveFiles();
+    const compacted = await tableState(table);
+    const timed = async <T>(job: () => Promise<T>) => {
+      const t0 = performance.now();
+      const out = await job();
+      return { out, ms: performance.now() - t0 };
+    };
+    const rewrite = await timed(() =>
+      table.rewriteManifests({ commitId: `bench-rewrite-${run}`, nowMs: JOBS_AT + 1 })
+    );
+    const expiry = await timed(() =>
+      table.expireSnapshots({ nowMs: JOBS_AT + 2, maxAgeMs: 24 * HOUR, retainLast: 10 })
+    );
+    // Orphan removal 3 h later (its floor is R2's upload time, i.e. now): nothing may be left over.
+    const orphans = await timed(() =>
+      table.removeOrphans({ nowMs: Date.now() + 3 * HOUR + 60_000, minAgeMs: 3 * HOUR })
+    );
+    const after = await tableState(table);
     const snapshot = currentSnapshot((await table.metadata())!)!;
     results.push({
       ms,
-      filesBefore: before.length,
-      filesAfter: after.length,
-      bytesBefore: before.reduce((n, f) => n + f.file_size_in_bytes, 0),
-      bytesAfter: after.reduce((n, f) => n + f.file_size_in_bytes, 0),
+      filesBefore: before.files,
+      filesAfter: after.files,
+      bytesBefore: before.bytes,
+      bytesAfter: after.bytes,
+      manifestsBefore: before.manifests,
+      manifestsCompacted: compacted.manifests,
+      manifestsAfter: after.manifests,
+      snapshotsBefore: before.snapshots,
+      snapshotsAfter: after.snapshots,
+      expired: expiry.out.expired.length,
+      expiryDeleted: expiry.out.filesDeleted,
+      orphansDeleted: orphans.out.deleted.length,
+      metadataBefore: before.metadataBytes,
+      metadataAfter: after.metadataBytes,
+      rewriteMs: rewrite.ms,
+      expiryMs: expiry.ms,
+      orphansMs: orphans.ms,
       maxOutput: Math.max(...result.outputs.map((f) => f.file_size_in_bytes)),
       records: Number(snapshot.summary["total-records"]),
       heap: peak.heap,
@@ -167,38 +225,51 @@ try {
   rmSync(persist, { recursive: true, force: true });
 }
 const med = (k: string) => median(results.map((r) => r[k]));
+const mb = (k: string) => (med(k) / MB).toFixed(1);
+const kb = (k: string) => (med(k) / 1024).toFixed(1);
+const sec = (k: string) => (med(k) / 1000).toFixed(1);
 const table = markdownTable(
   [
     "rows",
-    "input files",
-    "input MB",
-    "output files",
-    "output MB",
+    "commits",
+    "data files before → after",
+    "manifests before → after compaction → after rewrite",
+    "data MB before → after",
     "largest output MB",
     "target MB",
-    "compaction s (median)",
-    "peak live heap+external Δ MB (median)",
-    "peak heap+external Δ incl. garbage MB (median)",
-    "peak RSS Δ MB (median)",
+    "snapshots before → after (expired)",
+    "files deleted by expiry / orphans",
+    "metadata.json KB before → after",
+    "compaction s",
+    "rewrite / expiry / orphans s",
+    "compaction peak live heap+external Δ MB",
+    "incl. garbage MB",
+    "peak RSS Δ MB",
   ],
   [[
     String(med("records")),
-    String(med("filesBefore")),
-    (med("bytesBefore") / MB).toFixed(1),
-    String(med("filesAfter")),
-    (med("bytesAfter") / MB).toFixed(1),
-    (med("maxOutput") / MB).toFixed(1),
+    String(commits),
+    `${med("filesBefore")} → ${med("filesAfter")}`,
+    `${med("manifestsBefore")} → ${med("manifestsCompacted")} → ${med("manifestsAfter")}`,
+    `${mb("bytesBefore")} → ${mb("bytesAfter")}`,
+    mb("maxOutput"),
     String(targetBytes / MB),
-    (med("ms") / 1000).toFixed(1),
-    (med("live") / MB).toFixed(1),
-    (med("heap") / MB).toFixed(1),
-    (med("rss") / MB).toFixed(1),
+    `${med("snapshotsBefore")} → ${med("snapshotsAfter")} (${med("expired")})`,
+    `${med("expiryDeleted")} / ${med("orphansDeleted")}`,
+    `${kb("metadataBefore")} → ${kb("metadataAfter")}`,
+    sec("ms"),
+    `${sec("rewriteMs")} / ${sec("expiryMs")} / ${sec("orphansMs")}`,
+    mb("live"),
+    mb("heap"),
+    mb("rss"),
   ]],
 );
 appendResults("maintenance", table, [
-  `One day partition of silver, ${rows} rows in ${files} files (one commit), compacted by compactTable with the default 20,000-row slices; ${runs} runs, each on a fresh table, runs: ${
-    results.map((r) => `${(r.ms / 1000).toFixed(1)} s / live ${(r.live / MB).toFixed(1)} MB`).join(", ")
-  }.`,
-  "Compaction ran in the Node process against Miniflare's local R2 (a separate workerd process, not counted). Memory: V8 heapUsed + external (external holds Array buffers and parquet-wasm's WebAssembly memory) minus the value before the run (after a GC), sampled every 5 ms and at every R2 call. 'live' is the peak after a forced full GC at every 10th R2 call (what compaction holds; the forced GCs lengthen the wall time); 'incl. garbage' is the raw sampled peak — Node's large heap limit lets garbage pile up that a 128 MB isolate would collect. RSS Δ is the process RSS peak minus RSS before (wasm memory never shrinks). Not measured inside a deployed Worker isolate.",
+  `One day partition of silver, ${rows} rows in ${files} files committed as ${commits} fast appends spread over the day, then the cron's jobs in order 24 h after the last append (compaction with the default 20,000-row slices, manifest rewrite, expiry with 24 h / 10 snapshots, orphan removal with its 3 h floor); medians of ${runs} runs, each on a fresh table, runs: ${
+    results.map((r) => `compaction ${(r.ms / 1000).toFixed(1)} s / live ${(r.live / MB).toFixed(1)} MB`).join(
+      ", ",
+    )
+  }. Metadata size is the current v<N>.metadata.json in bytes; manifests and files are those of the current snapshot.`,
+  "Compaction ran in the Node process against Miniflare's local R2 (a separate workerd process, not counted). Memory (compaction only): V8 heapUsed + external (external holds Array buffers and parquet-wasm's WebAssembly memory) minus the value before the run (after a GC), sampled every 5 ms and at every R2 call. 'live' is the peak after a forced full GC at every 10th R2 call (what compaction holds; the forced GCs lengthen the wall time); 'incl. garbage' is the raw sampled peak — Node's large heap limit lets garbage pile up that a 128 MB isolate would collect. RSS Δ is the process RSS peak minus RSS before (wasm memory never shrinks). Not measured inside a deployed Worker isolate.",
   "Rows come from r2/testing/sample_rows.ts (short repeated strings: they compress better than real edits). The machine was shared with other helpers' builds and tests during the run.",
 ]);

@@ -30,7 +30,14 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS stage_owners (owner TEXT PRIMARY KEY, stage_id TEXT NOT NULL) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS commits (commit_id TEXT PRIMARY KEY, state TEXT NOT NULL, created_at INTEGER NOT NULL)",
   "CREATE INDEX IF NOT EXISTS stages_pending ON stages (commit_id)",
+  // The data-file descriptors of a stage until its commit is done (then deleted: only the stage
+  // row and its owners stay, for the claim horizon). Kept apart from `stages` so the 9-day log
+  // stays small: a multi-KB value emptied in place leaves its page nearly empty.
+  "CREATE TABLE IF NOT EXISTS stage_files (stage_id TEXT PRIMARY KEY, files TEXT NOT NULL)",
 ];
+/** Files of stages not yet committed (`stages.files` holds them for stages staged before stage_files). */
+const STAGE_FILES =
+  "COALESCE(sf.files, s.files) AS files FROM stages s LEFT JOIN stage_files sf USING (stage_id)";
 const COMMIT_NOW_FILES = 200;
 const RETRY_MS = 5_000;
 const HOUR_MS = 3_600_000;
@@ -91,13 +98,17 @@ export class TableCommitter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
       sql.exec(
-        "INSERT INTO stages (stage_id, files, file_count, rows, duplicates, staged_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO stages (stage_id, files, file_count, rows, duplicates, staged_at) VALUES (?, '', ?, ?, ?, ?)",
         input.stageId,
-        encodeStaged(input.files),
         input.files.length,
         input.rows,
         input.duplicates,
         Date.now(),
+      );
+      sql.exec(
+        "INSERT INTO stage_files (stage_id, files) VALUES (?, ?)",
+        input.stageId,
+        encodeStaged(input.files),
       );
       for (const owner of input.owners) {
         sql.exec("INSERT INTO stage_owners (owner, stage_id) VALUES (?, ?)", owner, input.stageId);
@@ -253,7 +264,7 @@ export class TableCommitter extends DurableObject<Env> {
   /** Keys of the data files staged and not yet committed (orphan removal must not touch them). */
   #stagedKeys(): string[] {
     const rows = this.ctx.storage.sql.exec<{ files: string }>(
-      "SELECT files FROM stages WHERE commit_id IS NULL OR commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done')",
+      `SELECT ${STAGE_FILES} WHERE s.commit_id IS NULL OR s.commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done')`,
     ).toArray();
     return rows.flatMap((r) => decodeStaged<DataFile[]>(r.files).map((f) => f.key));
   }
@@ -321,7 +332,7 @@ export class TableCommitter extends DurableObject<Env> {
     if (!commitId) return;
     const sql = this.ctx.storage.sql;
     const stages = sql.exec<{ files: string; rows: number; duplicates: number }>(
-      "SELECT files, rows, duplicates FROM stages WHERE commit_id = ? ORDER BY staged_at, stage_id",
+      `SELECT s.rows, s.duplicates, ${STAGE_FILES} WHERE s.commit_id = ? ORDER BY s.staged_at, s.stage_id`,
       commitId,
     ).toArray();
     const files = stages.flatMap((s) => decodeStaged<DataFile[]>(s.files));
@@ -330,6 +341,11 @@ export class TableCommitter extends DurableObject<Env> {
     const result = await table.append(files, { commitId, nowMs: Date.now() });
     this.ctx.storage.transactionSync(() => {
       sql.exec("UPDATE commits SET state = 'done' WHERE commit_id = ?", commitId);
+      sql.exec(
+        "DELETE FROM stage_files WHERE stage_id IN (SELECT stage_id FROM stages WHERE commit_id = ?)",
+        commitId,
+      );
+      sql.exec("UPDATE stages SET files = '' WHERE commit_id = ? AND files != ''", commitId);
       this.#add("rows", stages.reduce((n, s) => n + s.rows, 0));
       this.#add("duplicates", stages.reduce((n, s) => n + s.duplicates, 0));
       this.#add("data_files", files.length);

@@ -46,6 +46,12 @@ describe("TableCommitter recovering a commit that landed before its bookkeeping"
       (_o, state) =>
         state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray() as Meta,
     );
+    const filesBefore = await runInDurableObject(
+      committer,
+      (_o, state) =>
+        state.storage.sql.exec<{ stage_id: string; files: string }>("SELECT stage_id, files FROM stage_files")
+          .toArray(),
+    );
 
     const committed = await committer.commitNow();
     expect(committed.rows - before.rows).toBe(9);
@@ -61,6 +67,10 @@ describe("TableCommitter recovering a commit that landed before its bookkeeping"
         sql.exec("UPDATE commits SET state = 'pending' WHERE commit_id = ?", commitId);
         sql.exec("DELETE FROM meta");
         for (const { k, v } of metaBefore) sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
+        // The same transaction dropped the committed stages' file descriptors.
+        for (const { stage_id, files } of filesBefore) {
+          sql.exec("INSERT OR IGNORE INTO stage_files (stage_id, files) VALUES (?, ?)", stage_id, files);
+        }
       });
       return sql.exec("SELECT COUNT(*) AS n FROM commits WHERE state = 'pending'").one().n;
     });

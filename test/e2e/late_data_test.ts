@@ -87,6 +87,12 @@ describe("late data: final gold rows before and after the correction equal the r
   let healthAfterFile: HealthReport;
   let third: any;
   let lakeFinal: Exported;
+  let asOf: string;
+  let silverBefore: TableReadback;
+  let silverAfter: TableReadback;
+  let maintenance: { jobs: Array<Record<string, unknown>> };
+  let goldAfterMaintenance: Exported;
+  let kpisAsOf: Record<string, unknown>[];
   const finalBefore = () => expected.goldOnTime.filter((w) => w.window_end <= expected.watermark!);
   const finalAll = () => expected.gold.filter((w) => w.window_end <= expected.watermark!);
 
@@ -119,6 +125,8 @@ describe("late data: final gold rows before and after the correction equal the r
     kpisBefore = await kpis();
     before = await exportAndReadGold(stack, "lake-before");
 
+    asOf = new Date().toISOString(); // the gold snapshot current now is the pre-correction one
+    await new Promise((r) => setTimeout(r, 5));
     first = await post(stack, "/api/admin/correction");
     second = await post(stack, "/api/admin/correction");
     stageSummary("late", `correction 1 ${JSON.stringify(first)}; correction 2 ${JSON.stringify(second)}`);
@@ -156,6 +164,21 @@ describe("late data: final gold rows before and after the correction equal the r
     healthAfterFile = await stack.waitIdle({ timeoutMs: 120_000, quietMs: 5_000 });
     third = await post(stack, "/api/admin/correction");
     lakeFinal = await exportAndReadGold(stack, "lake-final");
+
+    // Then all maintenance jobs on every table (defaults: 24 h / 10 snapshots, so the
+    // pre-correction gold snapshot is kept), and time travel to before the first correction.
+    silverBefore = await readLakeTable(lakeFinal.dir, "silver_wiki_events");
+    maintenance = await post(stack, "/api/admin/maintenance");
+    console.log(`late e2e: maintenance ${JSON.stringify(maintenance)}`);
+    goldAfterMaintenance = await exportAndReadGold(stack, "lake-maintained");
+    silverAfter = await readLakeTable(goldAfterMaintenance.dir, "silver_wiki_events");
+    const from = new Date(expected.gold[0].window_start - 3_600_000).toISOString();
+    const to = new Date(expected.gold.at(-1)!.window_end + 3_600_000).toISOString();
+    const res = await fetch(`${stack.url}/api/kpis?from=${from}&to=${to}&as_of=${asOf}`, {
+      headers: { connection: "close" },
+    });
+    if (!res.ok) throw new Error(`as_of answered ${res.status}: ${await res.text()}`);
+    kpisAsOf = ((await res.json()) as { windows: Record<string, unknown>[] }).windows;
   }, 900_000);
 
   afterAll(async () => {
@@ -253,5 +276,34 @@ describe("late data: final gold rows before and after the correction equal the r
     expect(diffByKey(lakeFinal.gold.rows, want, "window_start", GOLD_COLUMNS)).toEqual([]);
     expect(lakeFinal.snapshots.filter((s) => s.commitId.startsWith("correction-")).length).toBe(2);
     expect(icebergCheckFailures(lakeFinal.dir, ["gold_wiki_kpis"])).toEqual([]);
+  });
+
+  it("maintenance leaves fewer silver data files and manifests, the same rows and ids, a new metadata version with both logs", () => {
+    expect(maintenance.jobs.filter((j) => j.status === "failed")).toEqual([]);
+    expect(silverAfter.dataFiles.length).toBeLessThan(silverBefore.dataFiles.length);
+    expect(silverAfter.manifests).toBeLessThan(silverBefore.manifests);
+    const ids = (t: TableReadback) => t.rows.map((r) => String(r.event_id)).sort();
+    expect(silverAfter.rows.length).toBe(silverBefore.rows.length);
+    expect(ids(silverAfter)).toEqual(ids(silverBefore));
+    expect(new Set(ids(silverAfter))).toEqual(new Set(combined.silverIds));
+    expect([silverAfter.icebirdRows.length, silverAfter.manifestRecordCount]).toEqual([
+      silverAfter.rows.length,
+      silverAfter.rows.length,
+    ]);
+    const version = (t: TableReadback) => Number(/v(\d+)\.metadata\.json$/.exec(t.metadataFile)![1]);
+    expect(version(silverAfter)).toBeGreaterThan(version(silverBefore));
+    const metadata = JSON.parse(fs.readFileSync(silverAfter.metadataFile, "utf8"));
+    expect(metadata["snapshot-log"].length).toBeGreaterThan(0);
+    expect(metadata["metadata-log"].at(-1)["metadata-file"]).toMatch(/\/metadata\/v\d+\.metadata\.json$/);
+    expect(icebergCheckFailures(goldAfterMaintenance.dir).join("\n")).toBe("");
+  });
+
+  it("answers /api/kpis?as_of=<before the first correction> with the pre-correction final rows, after maintenance", () => {
+    expect(kpisAsOf.every((w) => w.final === true)).toBe(true);
+    expect(diffByKey(kpisAsOf.map((w) => toGoldWindow(w)), finalBefore(), "window_start", GOLD_COLUMNS))
+      .toEqual([]);
+    // and they are not the corrected numbers
+    expect(diffByKey(kpisAsOf.map((w) => toGoldWindow(w)), finalAll(), "window_start", GOLD_COLUMNS)).not
+      .toEqual([]);
   });
 });

@@ -54,6 +54,8 @@ export interface TableReadback {
   schemaFieldIds: Record<string, number>;
   dataFiles: LiveDataFile[];
   deleteFiles: number;
+  /** Manifests in the current snapshot's manifest list (icebird). */
+  manifests: number;
   /** Sum of record_count over the live data files. */
   manifestRecordCount: number;
   /** Rows icebird's icebergRead returns for the current snapshot (deletes applied). */
@@ -152,21 +154,21 @@ export async function readLakeTable(lakeDir: string, table: string): Promise<Tab
   const location = (JSON.parse(text) as { location: string }).location;
   const resolve = makeResolver(location, tableDir);
 
-  const { metadata, entries, icebirdRows } = await withLocalFetch(resolve, async () => {
+  const { metadata, entries, manifestCount, icebirdRows } = await withLocalFetch(resolve, async () => {
     const metadata = await icebergMetadata({
       tableUrl: location,
       metadataFileName: path.basename(metadataFile),
     });
     const current = metadata["current-snapshot-id"];
     if (current === undefined || current === null || current < 0) {
-      return { metadata, entries: [], icebirdRows: [] as Record<string, unknown>[] };
+      return { metadata, entries: [], manifestCount: 0, icebirdRows: [] as Record<string, unknown>[] };
     }
     const manifests = await icebergManifests(metadata);
     const entries = manifests.flatMap((m) => m.entries).filter((e) => e.status !== 2);
     // icebird refuses a snapshot without data files; such a table simply has no rows.
     const hasData = entries.some((e) => !e.data_file.content);
     const icebirdRows = hasData ? await icebergRead({ tableUrl: location, metadata }) : [];
-    return { metadata, entries, icebirdRows };
+    return { metadata, entries, manifestCount: manifests.length, icebirdRows };
   });
   const schema = metadata.schemas.find((s) => s["schema-id"] === metadata["current-schema-id"]);
   const schemaFieldIds = Object.fromEntries((schema?.fields ?? []).map((f) => [f.name, f.id]));
@@ -225,6 +227,7 @@ export async function readLakeTable(lakeDir: string, table: string): Promise<Tab
       schemaFieldIds,
       dataFiles: files,
       deleteFiles: entries.length - dataEntries.length,
+      manifests: manifestCount,
       manifestRecordCount: files.reduce((n, f) => n + f.recordCount, 0),
       icebirdRows,
       parquetFieldIds,
