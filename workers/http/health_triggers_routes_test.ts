@@ -1,8 +1,9 @@
 /**
  * /api/health's remaining reasons triggered for real on the local bindings (dead letters and a
- * backing-off ingestor are in health_routes_test.ts): an ingestor that stopped while ingestion is
- * wanted, a queue backlog and a too-old last commit while a replay runs, and overdue maintenance
- * after a real maintenance run. The thresholds are the `HEALTH_*` vars (lowered here to 0 where a
+ * backing-off ingestor are in health_routes_test.ts, a pending correction in
+ * admin_correction_routes_test.ts, an admission gap in ordered_redelivery_handler_test.ts): an
+ * ingestor that stopped while ingestion is wanted, a queue backlog, a too-old last commit and the
+ * ingestor's lag while a replay runs, and overdue maintenance after a real maintenance run. The thresholds are the `HEALTH_*` vars (lowered here to 0 where a
  * test needs the state to count); the same state under the default thresholds reports nothing of
  * it. The HTTP status stays 200 in every state.
  */
@@ -13,7 +14,7 @@ import { app } from "./app.ts";
 import { ingestorStub } from "../pipeline.ts";
 
 const AUTH = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
-type Health = { status: string; reasons: string[] };
+type Health = { status: string; reasons: string[]; ingestor: { lag_seconds: number | null } };
 const health = async (vars: Record<string, string> = {}): Promise<Health> => {
   const response = await app.request("/api/health", {}, { ...env, ...vars });
   expect(response.status).toBe(200);
@@ -74,6 +75,31 @@ describe("/api/health triggers", () => {
     expect([...seen.keys()].sort()).toEqual(["commit", "messages", "rows"]);
     for (const h of seen.values()) expect(h.status).not.toBe("ok");
     expect(defaultsSaidBacklog).toEqual([]); // the same states stay under the default thresholds
+  });
+
+  it("a replay of recorded (hours-old) events: 'ingestor lag' over HEALTH_MAX_LAG_SECONDS, none under a higher one", async () => {
+    await admin(startUrl);
+    try {
+      let h = await health();
+      for (let i = 0; i < 400 && h.ingestor.lag_seconds === null; i++) {
+        await sleep(25);
+        h = await health();
+      }
+      const lag = h.ingestor.lag_seconds;
+      expect(lag).toBeGreaterThan(3_600); // the recordings are from 2025–2026, read now
+      const over = await health({ HEALTH_MAX_LAG_SECONDS: String(lag! - 60) });
+      expect(over.status).not.toBe("ok");
+      const reason = over.reasons.find((r) => r.startsWith("ingestor lag "));
+      expect(reason).toMatch(new RegExp(`^ingestor lag \\d+ s over the threshold of ${lag! - 60} s$`));
+      expect(Number(/^ingestor lag (\d+)/.exec(reason!)![1])).toBeGreaterThanOrEqual(lag! - 60);
+      const under = await health({ HEALTH_MAX_LAG_SECONDS: String(lag! + 86_400) });
+      expect(under.reasons.filter((r) => r.startsWith("ingestor lag"))).toEqual([]);
+    } finally {
+      await admin("/api/admin/ingest/stop");
+    }
+    // Lag only counts while ingestion is wanted: stopped by the operator, no lag reason.
+    expect((await health({ HEALTH_MAX_LAG_SECONDS: "0" })).reasons.filter((r) => r.startsWith("ingestor")))
+      .toEqual([]);
   });
 
   it("maintenance overdue: a real run older than HEALTH_MAX_MAINTENANCE_AGE_HOURS degrades health", async () => {
