@@ -12,7 +12,8 @@
  * Worker runs with `RATE_LIMIT_READ_API=off`; `--rate-limit on` keeps it and counts the 429s.
  */
 import autocannon from "autocannon";
-import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { synthStream } from "./lib/bench_stack.ts";
@@ -80,6 +81,7 @@ const stack = await startLocalStack({
   vars: { RATE_LIMIT_READ_API: rateLimit },
 });
 try {
+  const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
   const before = await stack.health();
   const latencies: number[] = [];
   const instance = autocannon({
@@ -91,6 +93,7 @@ try {
   });
   instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms));
   const result = await instance;
+  const loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
   const during = await stack.health();
   const idle = await stack.waitIdle({ timeoutMs: 600_000, quietMs: 5_000 });
   const exact = idle.events.received === events && idle.reconciled === true;
@@ -132,14 +135,48 @@ try {
         : `NO (${JSON.stringify(idle.events)}, reconciled ${idle.reconciled})`,
     ]],
   );
-  appendResults("load", table, [
+  const routes = serverSideByRoute(join(stack.logsDir, "wrangler.log"), ROUTES);
+  appendResults("load", `${table}\n\n${routes}`, [
     `${connections} autocannon connections on 127.0.0.1 cycling through ${ROUTES.join(", ")}; ` +
     `replay of ${events} synthetic events (span ${values.span}) at ${speed}× real time into the same ` +
     `wrangler dev (Miniflare/workerd) while the load ran.`,
     "Latency percentiles are over every response's own time (autocannon's `response` event), nearest rank.",
+    'Per route: the Worker\'s own request log lines (`{"msg":"request","path","status","ms"}` in ' +
+    "wrangler.log) during the run — time inside the Worker, without the local proxy's queueing.",
+    `Load average (1/5/15 min) at the start of the load: ${loadBefore}; at its end: ${loadAfter} (2 cores, shared).`,
     "The machine is shared with other helpers' test runs right now: absolute numbers are noisy; one run.",
   ]);
   if (!exact) process.exitCode = 1;
 } finally {
   await stack.stop();
+}
+
+/** Per route of the mix: the Worker's request log lines (server-side ms and statuses) as a table. */
+function serverSideByRoute(logFile: string, routes: readonly string[]): string {
+  const byPath = new Map<string, { ms: number[]; statuses: Map<number, number> }>();
+  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+    const at = line.indexOf('{"msg":"request"');
+    if (at < 0) continue;
+    let entry: { path?: string; status?: number; ms?: number };
+    try {
+      entry = JSON.parse(line.slice(at));
+    } catch {
+      continue;
+    }
+    if (typeof entry.path !== "string" || typeof entry.ms !== "number") continue;
+    const e = byPath.get(entry.path) ?? { ms: [] as number[], statuses: new Map<number, number>() };
+    e.ms.push(entry.ms);
+    e.statuses.set(Number(entry.status), (e.statuses.get(Number(entry.status)) ?? 0) + 1);
+    byPath.set(entry.path, e);
+  }
+  const paths = [...new Set(routes.map((r) => r.split("?")[0]!))];
+  return markdownTable(
+    ["route (server side)", "responses", "statuses", "p50", "p95", "p99", "max"],
+    paths.filter((p) => byPath.has(p)).map((p) => {
+      const e = byPath.get(p)!;
+      const ms = (q: number) => `${percentile(e.ms, q)} ms`;
+      const statuses = [...e.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(", ");
+      return [p, String(e.ms.length), statuses, ms(50), ms(95), ms(99), `${Math.max(...e.ms)} ms`];
+    }),
+  );
 }

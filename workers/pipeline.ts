@@ -12,6 +12,7 @@ import { buildHealth } from "./health.ts";
 import { healthThresholds } from "./health_reasons.ts";
 import { shouldAutoStart } from "../durable-objects/pipeline_control/control.ts";
 import { admissionReasons, gapBoundMs } from "../durable-objects/watermark/sequencing.ts";
+import { SingleFlight } from "./single_flight.ts";
 
 /** The StreamIngestor stub. */
 export function ingestorStub(env: Env) {
@@ -78,11 +79,34 @@ export async function countDeadLetters(env: Env): Promise<{ total: number; toRep
   return { total, toReplay };
 }
 
+/** Concurrent health reports of the same thresholds share one computation (see below). */
+const healthFlight = new SingleFlight<Awaited<ReturnType<typeof collectHealth>>>();
+
+/**
+ * The `/api/health` report. Requests that arrive while one is being collected share it: the
+ * report fans out to ~10 Durable Objects and R2, and /api/health is deliberately not
+ * rate-limited (monitors must see `down`, not 429), so 200 concurrent callers must not start 200
+ * fan-outs (bench/RESULTS.md, load). Nothing is cached after it settles. `waitUntil` (the
+ * request's) keeps the shared collection running when the request that started it goes away.
+ */
+export function readHealth(env: Env, waitUntil?: (p: Promise<unknown>) => void) {
+  const vars = env as unknown as Record<string, unknown>;
+  const key = JSON.stringify(
+    Object.keys(vars).filter((k) => k.startsWith("HEALTH_") || k === "ADMISSION_GAP_MAX_SECONDS").sort()
+      .map((k) => [k, vars[k]]),
+  );
+  return healthFlight.run(key, () => {
+    const collecting = collectHealth(env);
+    waitUntil?.(collecting.catch(() => {})); // its callers see the failure
+    return collecting;
+  });
+}
+
 /** A health report slower than this logs how long each part took. */
 const SLOW_HEALTH_MS = 500;
 
 /** Collects every object's report into the `/api/health` shape. */
-export async function readHealth(env: Env) {
+async function collectHealth(env: Env) {
   const began = Date.now();
   const spans: Record<string, number> = {};
   const timed = <T>(name: string, p: Promise<T>) => p.finally(() => (spans[name] = Date.now() - began));

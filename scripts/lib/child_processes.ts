@@ -190,15 +190,22 @@ function parentOf(pid: number): number | null {
   }
 }
 
+/**
+ * The ancestry as it was when this module loaded: a parent that dies before the first child is
+ * spawned (e.g. while a bench still writes its stream) is then still noticed.
+ */
+const STARTUP_ANCESTRY = ancestry();
+
 let watching = false;
 /**
  * Calls `onOrphaned` once when this process loses its parent (or, under `npm run`, npm): the
- * parent pid changes, or the `sh -c` wrapper between them is reparented. Polls every 500 ms.
+ * parent pid changes, or the `sh -c` wrapper between them is reparented. Polls every 500 ms,
+ * against the ancestry seen when this module loaded.
  */
 export function watchParent(onOrphaned: () => void): void {
   if (watching) return;
   watching = true;
-  const chain = ancestry();
+  const chain = STARTUP_ANCESTRY;
   const timer = setInterval(() => {
     const gone = process.ppid !== chain[0] ||
       (chain.length > 1 && parentOf(chain[0]!) !== null && parentOf(chain[0]!) !== chain[1]);

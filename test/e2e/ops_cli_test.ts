@@ -1,7 +1,9 @@
 /**
  * The operator CLI (`node scripts/ops.ts`, what `npm run ops` runs) as a subprocess against a real
  * local stack (`wrangler dev` fed by the replay server): each command's exit code, output and
- * effect, and the clear errors (401/403, a Worker 400, unreachable, usage).
+ * effect, and the clear errors (401/403, a Worker 400, unreachable, usage). On the same stack,
+ * the security headers of what a browser opens: the dashboards (static assets with `_headers`),
+ * /docs and the JSON API, as `wrangler dev` serves them.
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -162,5 +164,25 @@ describe("npm run ops against the local stack", () => {
     const after = await stack.health();
     expect(after.events.received).toBe(0);
     expect(after.events.silver).toBe(0);
+  });
+});
+
+describe("security headers on the pages and the API as wrangler dev serves them", () => {
+  it.each([
+    ["/", "text/html"],
+    ["/kpis", "text/html"],
+    ["/docs", "text/html"],
+    ["/api/health", "application/json"],
+    ["/metrics", "text/plain"],
+  ])("%s (%s): CSP with frame-ancestors 'none', nosniff, Referrer-Policy", async (route, type) => {
+    const response = await fetch(`${stack.url}${route}`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain(type);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/default-src '(self|none)'/);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
   });
 });

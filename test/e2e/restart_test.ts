@@ -5,10 +5,14 @@
  * watchdog cron runs. The replay server's /stats must show each restart resuming by
  * Last-Event-ID; before any correction runs, every final gold row and every final /api/kpis
  * window must equal the independent DuckDB recomputation, with zero late events; after the
- * replay the health counts, silver ids and bronze texts equal it too.
+ * replay the health counts, silver ids and bronze texts equal it too. Every `/metrics` counter
+ * (and the commit-duration histogram) scraped just before a kill is never lower just after the
+ * restart: Prometheus counters stay monotonic across restarts.
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: the package ships no types
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { type HealthReport, type LocalStack, startLocalStack } from "../../scripts/lib/local_stack.ts";
 import { expectedHealthEvents, type Recomputation, recomputeStream } from "./lib/recompute.ts";
 import { icebergCheckFailures, readLakeTable } from "./lib/lake_readback.ts";
@@ -35,6 +39,9 @@ describe("killing the local runtime three times during a replay", () => {
   let lake = "";
   let correctionReport: any;
   let stack: LocalStack | undefined;
+  /** `/metrics` counters scraped just before each kill and just after the restart that followed. */
+  const countersBeforeKill: Map<string, number>[] = [];
+  const countersAfterRestart: Map<string, number>[] = [];
 
   beforeAll(async () => {
     synthStream(STREAM, ["--events", "5000", "--span", "1h", "--late-share", "0", "--seed", "11", "--quiet"]);
@@ -47,7 +54,9 @@ describe("killing the local runtime three times during a replay", () => {
         persistDir: STATE,
         // Messages the killed runtime's in-memory local queue lost come back through the
         // ingestor's outbox; a short delay keeps the test short.
-        vars: { OUTBOX_RESEND_SECONDS: "10" },
+        // Commits every 3 s: each run of the stack commits before it is killed, so the commit
+        // counters and the commit-duration histogram have something to keep across the restart.
+        vars: { OUTBOX_RESEND_SECONDS: "10", COMMIT_INTERVAL_SECONDS: "3" },
         // The watchdog only: no correction may run before this test says so (the every-15-min
         // correction cron would otherwise fold in any late event and hide it).
         crons: ["* * * * *"],
@@ -55,6 +64,7 @@ describe("killing the local runtime three times during a replay", () => {
       });
     for (let kill = 0; kill < KILLS; kill++) {
       stack = await start();
+      if (kill > 0) countersAfterRestart.push(await counters(stack.url));
       const deadline = Date.now() + 60_000;
       const target = (kill + 1) * 1_000;
       while ((await stack.health()).events.received < target && Date.now() < deadline) {
@@ -62,6 +72,7 @@ describe("killing the local runtime three times during a replay", () => {
       }
       receivedAtKill.push((await stack.health()).events.received);
       served.push(replayRun(await stack.replayStats()));
+      countersBeforeKill.push(await counters(stack.url));
       await stack.kill();
       stack = undefined;
       stageSummary(
@@ -70,6 +81,7 @@ describe("killing the local runtime three times during a replay", () => {
       );
     }
     stack = await start();
+    countersAfterRestart.push(await counters(stack.url));
     health = await stack.waitIdle({ timeoutMs: 240_000, quietMs: 10_000 });
     served.push(replayRun(await stack.replayStats()));
     stageSummary("restart", `run ${KILLS + 1} idle; ${runLine(served[KILLS])}`);
@@ -122,6 +134,25 @@ describe("killing the local runtime three times during a replay", () => {
     return ((await res.json()) as { windows: Record<string, unknown>[] }).windows;
   }
 
+  /** Every counter sample of `/metrics` (histogram buckets, sum and count included), by series. */
+  async function counters(url: string): Promise<Map<string, number>> {
+    const res = await fetch(`${url}/metrics`, { headers: { connection: "close" } });
+    if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+    const out = new Map<string, number>();
+    for (const f of parsePrometheusTextFormat(await res.text())) {
+      for (const m of f.metrics) {
+        const series = `${f.name}${JSON.stringify(m.labels ?? {})}`;
+        if (f.type === "COUNTER") out.set(series, Number(m.value));
+        if (f.type === "HISTOGRAM") {
+          out.set(`${series}_count`, Number(m.count));
+          out.set(`${series}_sum`, Number(m.sum));
+          for (const [le, n] of Object.entries(m.buckets)) out.set(`${series}_bucket{le=${le}}`, Number(n));
+        }
+      }
+    }
+    return out;
+  }
+
   function replayRun(stats: Record<string, unknown> | null) {
     const s = stats as {
       opened?: Array<{ lastEventId: string | null; startIndex: number }>;
@@ -154,6 +185,26 @@ describe("killing the local runtime three times during a replay", () => {
     }
     const total = served.reduce((n, r) => n + r.eventsServed, 0);
     expect(total).toBeLessThan(2 * expected.lines); // a full re-read per restart would be ≥ 4×
+  });
+
+  it("kept every /metrics counter and the commit-duration histogram monotonic across each restart", () => {
+    expect(countersBeforeKill).toHaveLength(KILLS);
+    expect(countersAfterRestart).toHaveLength(KILLS);
+    const fell: string[] = [];
+    countersBeforeKill.forEach((before, i) => {
+      const after = countersAfterRestart[i]!;
+      for (const [series, value] of before) {
+        const now = after.get(series);
+        if (now === undefined || now < value) fell.push(`kill ${i + 1}: ${series} ${value} → ${now}`);
+      }
+    });
+    expect(fell).toEqual([]);
+    // Not vacuous: events were counted before the first kill, and commits before some kill.
+    expect(countersBeforeKill[0]!.get('wikiflare_events_total{"stage":"received"}')).toBeGreaterThan(0);
+    expect(
+      Math.max(...countersBeforeKill.map((c) => c.get("wikiflare_commit_duration_seconds{}_count") ?? 0)),
+    )
+      .toBeGreaterThan(0);
   });
 
   it("counts grew between kills and reached the input's totals", () => {

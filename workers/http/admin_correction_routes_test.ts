@@ -62,6 +62,12 @@ async function kpiWindow(start: number) {
   return body.windows[0];
 }
 
+async function health(): Promise<{ status: string; reasons: string[] }> {
+  const response = await fetchApp("/api/health");
+  expect(response.status).toBe(200);
+  return await response.json().then(asAny);
+}
+
 const gold = () =>
   new IcebergTable(new R2BlobStore(env.LAKE), {
     spec: GOLD,
@@ -97,6 +103,10 @@ describe("POST /api/admin/correction", () => {
       window = await kpiWindow(T);
     }
     expect(window).toMatchObject({ final: true, total_edits: 2, corrected_pending: true, late_events: 1 });
+    // /api/health says so until the correction has run (the HTTP status stays 200).
+    const pending = await health();
+    expect(pending.status).not.toBe("ok");
+    expect(pending.reasons).toContain("correction pending: 1 late event(s) not yet in gold");
 
     // An event that reached bronze but never silver (e.g. its message died half-way).
     const orphan = event("c1", T + 4 * MIN, 1);
@@ -120,6 +130,7 @@ describe("POST /api/admin/correction", () => {
       late_events: 2,
       commit: "committed",
     });
+    expect((await health()).reasons.filter((r) => r.startsWith("correction pending"))).toEqual([]);
     const silverAfter =
       (await env.TABLE_COMMITTER.getByName(committerName("silver_wiki_events")).commitNow()).rows;
     expect(silverAfter).toBe(silverBefore + 1);

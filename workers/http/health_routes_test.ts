@@ -58,4 +58,14 @@ describe("/api/health status and reasons", () => {
     const after = await health();
     expect(after.reasons.filter((r) => r.startsWith("ingestor"))).toEqual([]);
   });
+
+  it("concurrent requests share one collection of the report (health is not rate-limited)", async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetchApp("/api/health")));
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const reports = await Promise.all(answers.map((r) => r.json().then(asAny)));
+    expect(new Set(reports.map((r) => r.now)).size).toBe(1);
+    // Nothing is kept once it settled: the next request collects afresh.
+    await sleep(5);
+    expect((await health() as any).now).not.toBe(reports[0].now);
+  });
 });

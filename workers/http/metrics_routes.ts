@@ -4,12 +4,13 @@
  */
 import { Hono } from "hono";
 import { committerStub, readHealth } from "../pipeline.ts";
+import { requestWaitUntil } from "./health_routes.ts";
 import { TABLES } from "../../r2/tables/schemas.ts";
 import { buildMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE } from "../metrics.ts";
 
 export const metricsRoutes = new Hono<{ Bindings: Env }>().get("/", async (c) => {
   const [health, tableStatus] = await Promise.all([
-    readHealth(c.env),
+    readHealth(c.env, requestWaitUntil(c)),
     Promise.all(TABLES.map((t) => committerStub(c.env, t.name).status(t.name))),
   ]);
   const body = formatPrometheus(buildMetrics({ ...health, tableStatus }));

@@ -1,5 +1,6 @@
 /** Security headers, request ids and CORS on real responses of the app (local bindings). */
 import { env } from "cloudflare:workers";
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "./app.ts";
 
@@ -20,6 +21,24 @@ describe("operations middleware", () => {
     expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  // Through the Worker's front door. The dashboards (/ and /kpis) are static assets with
+  // dist/assets/_headers, which this pool does not serve: test/e2e/ops_cli_test.ts checks them
+  // on `wrangler dev`.
+  it.each([
+    ["/docs", "text/html"],
+    ["/api/health", "application/json"],
+  ])("%s (%s) carries CSP with frame-ancestors 'none', nosniff and Referrer-Policy", async (path, type) => {
+    const response = await SELF.fetch(`http://wikiflare.test${path}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain(type);
+    await response.arrayBuffer();
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/default-src 'none'/); // nothing the Worker serves loads anything
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
   });
 
   it("uses cf-ray as the request id when Cloudflare sent one", async () => {

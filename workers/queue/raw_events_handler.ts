@@ -23,7 +23,11 @@ export async function handleRawEvents(batch: MessageBatch<unknown>, env: Env): P
     const report = await ingestMessages(env, good.map((g) => g.body));
     for (const g of good) g.message.ack();
     await acknowledgeToIngestor(env, good.map((g) => g.body.batch_id));
-    console.log(JSON.stringify({ msg: "Batch ingested", messages: good.length, ...report }));
+    // One structured line per batch, carrying its batch ids (find a batch's fate in `wrangler tail`).
+    const batchIds = good.map((g) => g.body.batch_id);
+    console.log(
+      JSON.stringify({ msg: "Batch ingested", batch_ids: batchIds, messages: good.length, ...report }),
+    );
   } catch (error) {
     for (const g of good) await fail(env, g.message, String(error));
   }

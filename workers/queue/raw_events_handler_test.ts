@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../main.ts";
 import {
   isCanaryEvent,
@@ -62,8 +62,15 @@ describe("queue consumer with real Queue batches", () => {
     const messages = pack(120_000, "test-batch");
     expect(messages.reduce((n, m) => n + m.events.length, 0)).toBe(want.bronze);
 
+    const log = vi.spyOn(console, "log");
     const first = await deliver(messages);
+    const lines = log.mock.calls.map(([line]) => String(line)); // mockRestore() forgets the calls
+    log.mockRestore();
     expect(first.retryMessages).toEqual([]);
+    // Structured JSON log lines name the batches they ingested.
+    const logged = lines.filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l)).filter((l) => l.msg === "Batch ingested");
+    expect(logged.flatMap((l) => l.batch_ids).sort()).toEqual(messages.map((m) => m.batch_id).sort());
     expect(first.explicitAcks.length).toBe(messages.length);
     const validIds = new Set(want.silverIds);
     const after = await lakeRows(validIds);
@@ -91,7 +98,11 @@ describe("queue consumer with real Queue batches", () => {
       { id: "bad-1", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
     ]);
     const ctx = createExecutionContext();
+    const errors = vi.spyOn(console, "error");
     await worker.queue(batch, env);
+    const line = errors.mock.calls.map(([l]) => String(l)).find((l) => l.includes("Cannot ingest message"));
+    errors.mockRestore();
+    expect(JSON.parse(line!)).toMatchObject({ batch_id: "message-bad-1", attempts: 1 });
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad-1"]);
