@@ -32,11 +32,19 @@ export const requestLog = createMiddleware<{ Bindings: Env }>(async (c, next) =>
 });
 
 /**
- * nosniff, Referrer-Policy, X-Frame-Options and a CSP that forbids framing, plugins and `<base>`
- * hijacking on every response (it leaves script/style sources to the pages themselves).
+ * nosniff, Referrer-Policy, X-Frame-Options and a CSP on every response the Worker makes: nothing
+ * it serves (JSON, SSE, metrics, the script-free `/docs` page) needs a script, a style sheet or
+ * any other source, so `default-src 'none'`; no framing, plugins or `<base>` hijacking. The
+ * dashboards are static assets with their own policy (`dashboards/static/_headers`).
  */
 export const securityHeaders = secureHeaders({
-  contentSecurityPolicy: { frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'none'"] },
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
   referrerPolicy: "strict-origin-when-cross-origin",
   xFrameOptions: "DENY",
   crossOriginResourcePolicy: false, // the read API may be read cross-origin (CORS_ORIGINS)
