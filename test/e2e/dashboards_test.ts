@@ -156,6 +156,20 @@ function readKpis(page: Page) {
     ),
     botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] table.data-table tbody tr')]
       .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    botShare: [...document.querySelectorAll('figure[data-chart="bot_share"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    volatility: [...document.querySelectorAll('figure[data-chart="volatility"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    trend: Object.fromEntries(
+      [...document.querySelectorAll('figure[data-chart="knowledge_trend"] .bar-list li[data-key]')].map((
+        li,
+      ) => [
+        (li as HTMLElement).dataset.key,
+        Number((li as HTMLElement).dataset.value),
+      ]),
+    ),
+    anomalies: [...document.querySelectorAll("#anomalies tbody tr")].filter((tr) => tr.children.length === 5)
+      .map((tr) => [tr.children[1]!.textContent, Number((tr.children[2] as HTMLElement).dataset.value)]),
     gauge: Number(
       (document.querySelector('figure[data-chart="edits_per_minute"] .plot') as HTMLElement)?.dataset.value,
     ),
@@ -314,6 +328,16 @@ describe("the dashboards in a browser", () => {
     expect(shown.windows.map((r) => r[0])).toEqual(windows.map((w: any) => w.window_start).reverse());
     expect(shown.windows.map((r) => Number(r[5]))).toEqual(windows.map((w: any) => w.total_edits).reverse());
     expect(shown.botHuman).toEqual(windows.map((w: any) => [w.human_edits, w.bot_edits]));
+    // The bot share line is drawn to one decimal of the API's percentage.
+    expect(shown.botShare).toEqual(
+      windows.map((w: any) => [w.bot_edits, Math.round(w.bot_edit_percentage * 10) / 10]),
+    );
+    expect(shown.volatility).toEqual(windows.map((w: any) => [w.volatility_score]));
+    const trends = { GROWING: 0, STABLE: 0, SHRINKING: 0 } as Record<string, number>;
+    for (const w of windows) trends[w.knowledge_trend]++;
+    expect(shown.trend).toEqual(trends);
+    const anomalies = (await api(`/api/anomalies?${query}`)).anomalies;
+    expect(shown.anomalies).toEqual(anomalies.map((a: any) => [a.signal, a.value]));
     expect(shown.gauge).toBe(newest.edits_per_minute);
     expect(shown.provisional).toBe(newest.final ? "true" : "false");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
