@@ -71,6 +71,7 @@ export default defineConfig({
           globalSetup: [
             "test/workerd/global_setup.ts",
             "test/workerd/drilldown_setup.ts",
+            "test/workerd/anomalies_setup.ts",
             "test/workerd/duckdb_oracle_setup.ts",
           ],
           include: [

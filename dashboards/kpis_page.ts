@@ -109,9 +109,9 @@ function draw(): void {
       "tr",
       { class: r.provisional ? "provisional" : r.corrected ? "corrected" : undefined },
       ...r.cells.map((c, i) =>
-        h(i < 2 || i === GOLD_COLUMNS.length - 1 ? "td" : "td", {
-          class: i >= 4 && i < 17 ? "num" : undefined,
-        }, c)
+        i < 2
+          ? h("td", { class: "time" }, h("time", { datetime: r.iso[i as 0 | 1] }, c))
+          : h("td", { class: i >= 4 && i < 17 ? "num" : undefined }, c)
       ),
     )
   ));

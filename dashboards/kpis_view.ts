@@ -70,7 +70,13 @@ export interface KpisView {
   anomalies: Array<{ time: string; signal: string; value: number; mean: number; z: number }>;
   /** Why the anomalies are missing (their request failed), or null. */
   anomaliesError: string | null;
-  table: Array<{ cells: string[]; provisional: boolean; corrected: boolean }>;
+  /** Newest first; the two time cells are compact (`2026-04-01 08:25`), `iso` keeps them raw. */
+  table: Array<{ cells: string[]; iso: [string, string]; provisional: boolean; corrected: boolean }>;
+}
+
+/** `YYYY-MM-DD HH:MM` UTC: a window bound on one line (the CSV keeps the ISO string). */
+export function formatWindowBound(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 16).replace("T", " ");
 }
 
 /** A gold value as table/CSV text (numbers raw, not localised). */
@@ -182,7 +188,10 @@ export function renderKpis(state: KpisState): KpisView {
       z: Math.round(a.z * 100) / 100,
     })),
     table: [...ws].reverse().map((w) => ({
-      cells: GOLD_COLUMNS.map((c) => cellText(w[c])),
+      cells: GOLD_COLUMNS.map((c) =>
+        c === "window_start" || c === "window_end" ? formatWindowBound(w[c]) : cellText(w[c])
+      ),
+      iso: [w.window_start, w.window_end],
       provisional: !w.final,
       corrected: w.corrected_pending,
     })),

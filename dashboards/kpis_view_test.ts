@@ -66,6 +66,19 @@ describe("renderKpis()", () => {
     expect(c.table[0].corrected).toBe(true);
   });
 
+  it("shows the window bounds as one-line UTC minutes and keeps the ISO strings beside them", () => {
+    const v = renderKpis({ kind: "data", windows: [w1, w2], anomalies: [], live: "live" });
+    expect(v.table.map((r) => r.cells.slice(0, 2))).toEqual([
+      ["2026-01-01 10:05", "2026-01-01 10:10"],
+      ["2026-01-01 10:00", "2026-01-01 10:05"],
+    ]);
+    expect(v.table.map((r) => r.iso)).toEqual([
+      ["2026-01-01T10:05:00.000Z", "2026-01-01T10:10:00.000Z"],
+      ["2026-01-01T10:00:00.000Z", "2026-01-01T10:05:00.000Z"],
+    ]);
+    expect(toCsv([w1]).split("\r\n")[1]).toMatch(/^2026-01-01T10:00:00\.000Z,2026-01-01T10:05:00\.000Z,/);
+  });
+
   it("gives the series, the gauge against the range's max, trends and anomaly markers", () => {
     const anomaly = {
       window_start: w2.window_start,

@@ -53,6 +53,15 @@ function compact(n: number): string {
   return `${+n.toFixed(1)}`;
 }
 
+/** The x range of a bar chart: the data's extent plus half the smallest step at each end. */
+export function barRange(x: readonly number[]): [number, number] | undefined {
+  if (x.length === 0) return undefined;
+  let step = Infinity;
+  for (let i = 1; i < x.length; i++) step = Math.min(step, x[i]! - x[i - 1]!);
+  const half = Number.isFinite(step) && step > 0 ? step / 2 : 150;
+  return [x[0]! - half, x[x.length - 1]! + half];
+}
+
 /** Tick labels in UTC, 24-hour, with the date when the range spans more than a day. */
 function utcTick(x: number[]): (s: number) => string {
   const multiDay = x.length > 1 && x[x.length - 1] - x[0] > 86_400;
@@ -79,7 +88,8 @@ export function drawTimeChart(fig: ChartFigure, spec: TimeChartSpec): void {
     legend: { live: !prefersReducedMotion() },
     // Counts start at zero: a y axis from the minimum exaggerates small differences.
     scales: {
-      x: { time: true },
+      // Bars are centred on their x: half a step of room at each end keeps the outer bars whole.
+      x: { time: true, range: spec.series.some((s) => s.kind === "bars") ? barRange(spec.x) : undefined },
       y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
       pct: { range: [0, 100] },
     },

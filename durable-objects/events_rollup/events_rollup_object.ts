@@ -6,6 +6,7 @@ import {
   type GroupColumn,
   type PageCount,
   planSegments,
+  planSignedSegments,
   type RollupRange,
   whereOf,
   whereOfBlocks,
@@ -204,12 +205,15 @@ export class EventsRollup extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<PageRow>(sql.sql, ...sql.args).toArray();
   }
 
-  /** Page counts of the range: whole hours from `pages_h`, the edges from the rows. */
+  /**
+   * Page counts of the range in one statement (one consistent read): whole hours from `pages_h`,
+   * each edge from its rows or from its hour minus the rows outside (`planSignedSegments`).
+   */
   #pagesSql(q: RollupRange, extra: string, ...extraArgs: string[]) {
-    const parts = planSegments(q.from, q.to, [HOUR_MS]).map((seg) => {
+    const parts = planSignedSegments(q.from, q.to, HOUR_MS).map((seg) => {
       const w = seg.unit === null ? whereOf({ ...q, ...seg }) : whereOfBlocks(seg, q.filters);
       const select = seg.unit === null
-        ? "SELECT wiki, page_title, server_name, 1 AS edits FROM events"
+        ? `SELECT wiki, page_title, server_name, ${seg.sign} AS edits FROM events`
         : "SELECT wiki, page_title, server_name, edits FROM pages_h";
       return { sql: `${select} WHERE ${w.sql}${extra}`, args: [...w.args, ...extraArgs] };
     });
@@ -217,9 +221,10 @@ export class EventsRollup extends DurableObject<Env> {
       parts.push({ sql: "SELECT wiki, page_title, server_name, 1 AS edits FROM events WHERE 0", args: [] });
     }
     return {
+      // A page of a block whose edits all lie outside the range nets to 0: not in the range.
       sql: `SELECT wiki, page_title, max(server_name) AS server_name, sum(edits) AS edits FROM (${
         parts.map((p) => p.sql).join(" UNION ALL ")
-      }) GROUP BY wiki, page_title`,
+      }) GROUP BY wiki, page_title HAVING sum(edits) > 0`,
       args: parts.flatMap((p) => p.args),
     };
   }

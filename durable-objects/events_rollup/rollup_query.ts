@@ -181,3 +181,36 @@ export function whereOfBlocks(
   const w = whereOf({ from: seg.from, to: seg.to, filters });
   return { sql: w.sql.replaceAll("event_time", "t"), args: w.args };
 }
+
+/** A segment with a sign: `1` counts its rows, `-1` takes them away again. */
+export interface SignedSegment extends RangeSegment {
+  sign: 1 | -1;
+}
+
+/**
+ * Like `planSegments` with one aggregate unit, but an edge piece of `[from, to)` that covers more
+ * than half of its block is served as the whole block minus the raw rows of the block outside
+ * the range (signed), so at most half a block of raw rows is read per edge instead of up to a
+ * whole one: a one-hour range reads on average 30 minutes of raw rows instead of 60. The signed
+ * sum over the segments counts every row of `[from, to)` once and no other row.
+ */
+export function planSignedSegments(from: number, to: number, unit: number): SignedSegment[] {
+  if (from >= to) return [];
+  const raw = (a: number, b: number, sign: 1 | -1): SignedSegment[] =>
+    a < b ? [{ unit: null, from: a, to: b, sign }] : [];
+  const block = (start: number): SignedSegment => ({ unit, from: start, to: start + unit, sign: 1 });
+  const a = Math.ceil(from / unit) * unit;
+  const b = Math.floor(to / unit) * unit;
+  if (a > b) { // inside one block
+    const start = a - unit;
+    return unit - (to - from) < to - from
+      ? [block(start), ...raw(start, from, -1), ...raw(to, start + unit, -1)]
+      : raw(from, to, 1);
+  }
+  const head = a - from <= from - (a - unit)
+    ? raw(from, a, 1)
+    : [block(a - unit), ...raw(a - unit, from, -1)];
+  const middle: SignedSegment[] = b > a ? [{ unit, from: a, to: b, sign: 1 }] : [];
+  const tail = to - b <= b + unit - to ? raw(b, to, 1) : [block(b), ...raw(to, b + unit, -1)];
+  return [...head, ...middle, ...tail];
+}

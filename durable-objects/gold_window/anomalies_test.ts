@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AnomalyInput, detectAnomalies } from "./anomalies.ts";
 import { openDuckDb } from "../../r2/testing/duckdb_support.ts";
+import { anomalySignalsSql } from "../../r2/testing/anomaly_sql.ts";
 
 const START = Date.UTC(2026, 0, 1);
 const FIVE_MIN = 300_000;
@@ -25,21 +26,7 @@ async function expectedBySql(rows: AnomalyInput[], from: number, to: number) {
   const db = await openDuckDb();
   try {
     const values = rows.map((r) => `(${r.window_start}, ${r.total_edits}, ${r.revert_like_edits})`).join(",");
-    const sql = `
-      WITH w AS (SELECT * FROM (VALUES ${values}) t(ws, total, reverts)),
-      base AS (
-        SELECT a.ws, a.total, a.reverts, count(*) AS n,
-               avg(b.total) AS mt, stddev_pop(b.total) AS st,
-               avg(b.reverts) AS mr, stddev_pop(b.reverts) AS sr
-        FROM w a JOIN w b ON b.ws < a.ws AND b.ws >= a.ws - 3600000
-        GROUP BY a.ws, a.total, a.reverts
-      )
-      SELECT ws, 'EDIT_SPIKE' AS signal, total AS value, mt AS mean, st AS sd FROM base
-        WHERE n >= 6 AND st > 0 AND total >= mt + 3 * st AND ws >= ${from} AND ws < ${to}
-      UNION ALL
-      SELECT ws, 'REVERT_WAVE', reverts, mr, sr FROM base
-        WHERE n >= 6 AND sr > 0 AND reverts >= 5 AND reverts >= mr + 3 * sr AND ws >= ${from} AND ws < ${to}
-      ORDER BY ws, signal`;
+    const sql = anomalySignalsSql(`(VALUES ${values}) t(ws, total, reverts)`, from, to);
     return (await db.rows(sql)).map((r) => ({
       window_start: Number(r.ws),
       signal: r.signal,

@@ -150,17 +150,94 @@ function readKpis(page: Page) {
         },
       ]),
     ),
+    // The window bounds show compact UTC minutes; their `<time datetime>` keeps the API's ISO string.
     windows: [...document.querySelectorAll("#windows tbody tr")].map((tr) =>
-      [...tr.children].map((td) => td.textContent)
+      [...tr.children].map((td) => td.querySelector("time")?.getAttribute("datetime") ?? td.textContent)
     ),
     botHuman: [...document.querySelectorAll('figure[data-chart="bot_vs_human"] table.data-table tbody tr')]
       .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    botShare: [...document.querySelectorAll('figure[data-chart="bot_share"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    volatility: [...document.querySelectorAll('figure[data-chart="volatility"] table.data-table tbody tr')]
+      .map((tr) => [...tr.querySelectorAll("td.num")].map((td) => Number((td as HTMLElement).dataset.value))),
+    trend: Object.fromEntries(
+      [...document.querySelectorAll('figure[data-chart="knowledge_trend"] .bar-list li[data-key]')].map((
+        li,
+      ) => [
+        (li as HTMLElement).dataset.key,
+        Number((li as HTMLElement).dataset.value),
+      ]),
+    ),
+    anomalies: [...document.querySelectorAll("#anomalies tbody tr")].filter((tr) => tr.children.length === 5)
+      .map((tr) => [tr.children[1]!.textContent, Number((tr.children[2] as HTMLElement).dataset.value)]),
     gauge: Number(
       (document.querySelector('figure[data-chart="edits_per_minute"] .plot') as HTMLElement)?.dataset.value,
     ),
     charts: [...document.querySelectorAll("figure[data-chart]")].map((f) => (f as HTMLElement).dataset.chart),
     provisional: document.querySelector("#newest [data-final]")?.getAttribute("data-final") ?? null,
   }));
+}
+
+/**
+ * Runs in the page: every visible text node's element whose WCAG 2 contrast ratio against the
+ * background behind it (the ancestors' backgrounds composited, the page white below) is under
+ * 4.5:1 (3:1 for large text). Computed from the browser's resolved colours, not from our palette.
+ */
+function textContrastFailures(): string[] {
+  const parse = (c: string): [number, number, number, number] | null => {
+    const srgb = c.match(/^color\(srgb ([\d.e-]+) ([\d.e-]+) ([\d.e-]+)(?: \/ ([\d.e-]+))?\)$/);
+    if (srgb) {
+      return [+srgb[1]! * 255, +srgb[2]! * 255, +srgb[3]! * 255, srgb[4] === undefined ? 1 : +srgb[4]];
+    }
+    const rgb = c.match(/^rgba?\(([\d.]+),? ([\d.]+),? ([\d.]+)(?:[,/] ?([\d.]+))?\)$/);
+    if (rgb) return [+rgb[1]!, +rgb[2]!, +rgb[3]!, rgb[4] === undefined ? 1 : +rgb[4]];
+    return null;
+  };
+  const over = (top: number[], below: number[]) =>
+    top.slice(0, 3).map((v, i) => v * top[3]! + below[i]! * (1 - top[3]!));
+  const luminance = (rgb: number[]) => {
+    const [r, g, b] = rgb.map((v) => {
+      const s = v / 255;
+      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const background = (el: Element | null): number[] => {
+    const layers: number[][] = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) layers.push(c);
+      if (c && c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((acc, layer) => over(layer, acc), [255, 255, 255]);
+  };
+  const failures: string[] = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set<Element>();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || seen.has(el) || !n.textContent!.trim() || el.closest("svg, script, style, .skip")) continue;
+    seen.add(el);
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!rect.width || !rect.height || style.visibility === "hidden") continue;
+    const fg = parse(style.color);
+    if (!fg) {
+      failures.push(`unparsed colour ${style.color}`);
+      continue;
+    }
+    const bg = background(el);
+    const [l1, l2] = [luminance(over(fg, bg)), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (l1! + 0.05) / (l2! + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      failures.push(
+        `${ratio.toFixed(2)}:1 "${n.textContent!.trim().slice(0, 30)}" (${el.tagName}.${el.className})`,
+      );
+    }
+  }
+  return failures;
 }
 
 /** A custom range URL query covering every window of the replay. */
@@ -213,7 +290,8 @@ describe("the dashboards in a browser", () => {
     await kpis.waitForFunction(
       ([n, start]) => {
         const rows = document.querySelectorAll("#windows tbody tr");
-        return rows.length > (n as number) || rows[0]?.children[0].textContent !== start;
+        const newest = rows[0]?.querySelector("time")?.getAttribute("datetime");
+        return rows.length > (n as number) || newest !== start;
       },
       [firstWindows, firstNewest],
       { timeout: 180_000 },
@@ -250,6 +328,16 @@ describe("the dashboards in a browser", () => {
     expect(shown.windows.map((r) => r[0])).toEqual(windows.map((w: any) => w.window_start).reverse());
     expect(shown.windows.map((r) => Number(r[5]))).toEqual(windows.map((w: any) => w.total_edits).reverse());
     expect(shown.botHuman).toEqual(windows.map((w: any) => [w.human_edits, w.bot_edits]));
+    // The bot share line is drawn to one decimal of the API's percentage.
+    expect(shown.botShare).toEqual(
+      windows.map((w: any) => [w.bot_edits, Math.round(w.bot_edit_percentage * 10) / 10]),
+    );
+    expect(shown.volatility).toEqual(windows.map((w: any) => [w.volatility_score]));
+    const trends = { GROWING: 0, STABLE: 0, SHRINKING: 0 } as Record<string, number>;
+    for (const w of windows) trends[w.knowledge_trend]++;
+    expect(shown.trend).toEqual(trends);
+    const anomalies = (await api(`/api/anomalies?${query}`)).anomalies;
+    expect(shown.anomalies).toEqual(anomalies.map((a: any) => [a.signal, a.value]));
     expect(shown.gauge).toBe(newest.edits_per_minute);
     expect(shown.provisional).toBe(newest.final ? "true" : "false");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
@@ -339,6 +427,101 @@ describe("the dashboards in a browser", () => {
     }
   });
 
+  it("serves both pages and /docs with a CSP that allows no inline script, nosniff and no framing", async () => {
+    for (const route of ["/", "/kpis", "/docs"]) {
+      const res = await fetch(`${stack!.url}${route}`);
+      expect(res.status, route).toBe(200);
+      await res.arrayBuffer();
+      const csp = res.headers.get("content-security-policy") ?? "";
+      const directives = new Map(
+        csp.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map((d) => [d[0]!, d.slice(1)]),
+      );
+      const scripts = directives.get("script-src") ?? directives.get("default-src");
+      expect(scripts, `${route}: script-src or default-src in ${csp}`).toBeDefined();
+      expect(scripts, route).not.toContain("'unsafe-inline'");
+      expect(scripts, route).not.toContain("'unsafe-eval'");
+      expect(scripts, route).not.toContain("*");
+      expect(directives.get("frame-ancestors"), route).toEqual(["'none'"]);
+      expect(res.headers.get("x-frame-options"), route).toBe("DENY");
+      expect(res.headers.get("x-content-type-options"), route).toBe("nosniff");
+    }
+  });
+
+  it("is usable by keyboard, labels every control, honours reduced motion and keeps text contrast ≥ 4.5:1", async () => {
+    const query = await fullRangeQuery();
+    const page = await openPage(`/?${query}`);
+    // Every form control has a label (or an accessible name of its own).
+    for (const route of [`/?${query}`, `/kpis?${query}`]) {
+      await page.goto(`${stack!.url}${route}`);
+      await waitSettled(page);
+      const unlabelled = await page.$$eval(
+        "input, select, textarea, button",
+        (els) =>
+          els.filter((el) =>
+            !((el as HTMLInputElement).labels?.length || el.getAttribute("aria-label") ||
+              (el.tagName === "BUTTON" && el.textContent!.trim()))
+          ).map((el) => el.outerHTML),
+      );
+      expect(unlabelled, route).toEqual([]);
+    }
+    // Keyboard: the first Tab reaches the skip link; the filters follow in order and apply on Enter.
+    await page.goto(`${stack!.url}/?${query}`);
+    await waitSettled(page);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("skip");
+    expect((await page.locator("a.skip").boundingBox())!.x).toBeGreaterThanOrEqual(0); // shown when focused
+    const order: string[] = [];
+    // (a datetime-local input takes one Tab per field: month, day, year, hour, …)
+    for (let i = 0; i < 40 && !order.includes("f-change_type"); i++) {
+      await page.keyboard.press("Tab");
+      const id = await page.evaluate(() => document.activeElement?.id ?? "");
+      if (id && order.at(-1) !== id) order.push(id);
+    }
+    expect(order.filter((id) => id.startsWith("f-"))).toEqual([
+      "f-range",
+      "f-from",
+      "f-to",
+      "f-wiki",
+      "f-user_type",
+      "f-edit_size",
+      "f-change_type",
+    ]);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline, "the focused control shows a focus ring").not.toBe("none");
+    await page.focus("#f-wiki");
+    await page.keyboard.type("enwiki");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => new URL(location.href).searchParams.get("wiki") === "enwiki");
+    expect(await waitSettled(page)).not.toBe("error");
+    // A chart's data table opens from the keyboard.
+    await page.focus('figure[data-chart="user_type"] summary');
+    await page.keyboard.press("Enter");
+    expect(await page.$eval('figure[data-chart="user_type"] details', (d) => (d as HTMLDetailsElement).open))
+      .toBe(true);
+    // Motion: the live log's flash and the bars' transition run normally, not with reduced motion.
+    const motion = () =>
+      page.evaluate(() => ({
+        flash: getComputedStyle(document.querySelector("#recent tbody tr")!).animationName,
+        bar: getComputedStyle(document.querySelector(".bar-fill")!).transitionDuration,
+      }));
+    await page.goto(`${stack!.url}/?${query}`);
+    await waitSettled(page);
+    expect(await motion()).toEqual({ flash: "flash", bar: "0.3s" });
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    expect(await motion()).toEqual({ flash: "none", bar: "0s" });
+    // Contrast of every visible text against its (composited) background, light and dark.
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme, reducedMotion: "reduce" });
+      for (const route of [`/?${query}`, `/kpis?${query}`]) {
+        await page.goto(`${stack!.url}${route}`);
+        expect(await waitSettled(page)).toBe("ready");
+        const low = await page.evaluate(textContrastFailures);
+        expect(low, `${colorScheme} ${route}`).toEqual([]);
+      }
+    }
+    await page.close();
+  });
+
   it("takes screenshots at 1440 px and 390 px, and no page logged a console error", async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     const query = await fullRangeQuery();
@@ -350,12 +533,12 @@ describe("the dashboards in a browser", () => {
         const file = path.join(SHOTS, `${name}-${width}.png`);
         await page.screenshot({ path: file, fullPage: true });
         await page.screenshot({ path: path.join(SHOTS, `${name}-${width}-top.png`) });
-        if (UPDATE_README_SHOTS) {
-          fs.copyFileSync(
-            path.join(SHOTS, `${name}-${width}-top.png`),
-            path.join(README_SHOTS, `${name}-${width}.png`),
-          );
-        }
+        // Every chart is looked at, so the README shows the whole page, not only its top.
+        if (UPDATE_README_SHOTS) fs.copyFileSync(file, path.join(README_SHOTS, `${name}-${width}.png`));
+        // Nothing is wider than the viewport (a table or a chart pushed out of a phone's screen).
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width}`).toBe(
+          width,
+        );
         await page.close();
       }
     }

@@ -30,6 +30,10 @@ export function drilldownCases(eventTimes: number[]): DrilldownCase[] {
   const atFrom = { from: iso(t), to: iso(t + 600_000) }; // the event at `from` is in
   const odd = { from: "2031-07-01T02:07:13.250+02:00", to: "2031-07-01T00:21:59.999Z" }; // unaligned, zoned
   const empty = { from: "2031-08-01T00:00:00Z", to: "2031-08-01T06:00:00Z" };
+  // Top pages read an edge covering most of its hour as the hour minus the rows outside:
+  // 00:05–01:50 (both edges so), 00:01:00.5–00:59 (inside one hour, rows at both ends taken away).
+  const mostOfHours = { from: "2031-07-01T00:05:00Z", to: "2031-07-01T01:50:00Z" };
+  const mostOfOneHour = { from: "2031-07-01T00:01:00.500Z", to: "2031-07-01T00:59:00Z" };
   const cases: DrilldownCase[] = [];
   for (const bucket of ["1m", "5m", "1h"]) cases.push({ path: "timeseries", params: { ...wide, bucket } });
   cases.push(
@@ -55,6 +59,9 @@ export function drilldownCases(eventTimes: number[]): DrilldownCase[] {
     { path: "top-pages", params: { ...hour, limit: "1", wiki: "commonswiki" } },
     { path: "top-pages", params: { ...odd, change_type: "edit", limit: "25" } },
     { path: "top-pages", params: { ...empty } },
+    { path: "top-pages", params: { ...mostOfHours, limit: "100" } },
+    { path: "top-pages", params: { ...mostOfOneHour, limit: "100" } },
+    { path: "top-pages", params: { ...mostOfOneHour, limit: "20", user_type: "BOT" } },
     { path: "recent", params: { ...wide } },
     { path: "recent", params: { ...wide, limit: "500" } },
     { path: "recent", params: { ...hour, limit: "7", user_type: "ANONYMOUS" } },

@@ -18,7 +18,8 @@ declare module "vitest" {
 
 const INPUT = resolve(import.meta.dirname, "../../testdata/synth-1000-seed7.jsonl");
 
-const SILVER_SQL = `
+/** DuckDB SQL deriving the `silver` table (DESIGN.md §3 rules) from the input file. */
+export const SILVER_SQL = `
 CREATE TABLE lines AS SELECT row_number() OVER () AS n, line
   FROM read_csv('${INPUT}', columns={'line':'VARCHAR'}, delim=E'\\x01', quote='', escape='', header=false,
                 ignore_errors=true, strict_mode=false);

@@ -33,9 +33,9 @@ export const requestLog = createMiddleware<{ Bindings: Env }>(async (c, next) =>
 
 /**
  * nosniff, Referrer-Policy, X-Frame-Options and a CSP on every response the Worker makes: nothing
- * it serves (JSON, Prometheus text, the script-free /docs page, table files) loads anything, so
- * `default-src 'none'`, no framing, no `<base>`, no form posts. The dashboards are static assets
- * with their own CSP (dashboards `_headers`).
+ * it serves (JSON, SSE, metrics, the script-free `/docs` page) needs a script, a style sheet or
+ * any other source, so `default-src 'none'`; no framing, plugins or `<base>` hijacking. The
+ * dashboards are static assets with their own policy (`dashboards/static/_headers`).
  */
 export const securityHeaders = secureHeaders({
   contentSecurityPolicy: {

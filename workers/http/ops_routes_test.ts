@@ -18,6 +18,7 @@ describe("operations middleware", () => {
     expect(response.status).toBe(status);
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("content-security-policy")).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
     expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
