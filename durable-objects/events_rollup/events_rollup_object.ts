@@ -57,15 +57,30 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const AGG_TABLE: Record<number, string> = { [MINUTE_MS]: "agg_m", [HOUR_MS]: "agg_h" };
 const DIMS = "wiki, user_type, edit_size, change_type";
-/** Per-minute and per-hour counts and per-hour page counts, added to with every new row. */
+/**
+ * Inserts one owner's rows, given as a JSON array of silver rows (?1), in one statement: SQLite
+ * parses the array itself (json_each), so a batch costs one statement instead of four per row.
+ * Returns the event ids that were new to the day.
+ */
+const INSERT_ROWS = `INSERT INTO events (${COLUMNS.join(", ")})
+  SELECT ${COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1) WHERE true
+  ON CONFLICT DO NOTHING RETURNING event_id`;
+/**
+ * Per-minute and per-hour counts and per-hour page counts of the rows whose event ids are in the
+ * JSON array ?1 (the rows just inserted), added to the existing buckets: one statement per table.
+ */
 const UPSERTS = [
-  `INSERT INTO agg_m VALUES (?1 - ?1 % ${MINUTE_MS}, ?2, ?3, ?4, ?5, 1, ?6)
-   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
-  `INSERT INTO agg_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?3, ?4, ?5, 1, ?6)
-   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
-  `INSERT INTO pages_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?7, ?3, ?4, ?5, ?8, 1)
-   ON CONFLICT DO UPDATE SET edits = edits + 1, server_name = max(coalesce(server_name, excluded.server_name),
-   coalesce(excluded.server_name, server_name))`,
+  `INSERT INTO agg_m SELECT event_time - event_time % ${MINUTE_MS}, ${DIMS}, count(*), sum(is_bot)
+   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5
+   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
+  `INSERT INTO agg_h SELECT event_time - event_time % ${HOUR_MS}, ${DIMS}, count(*), sum(is_bot)
+   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5
+   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
+  `INSERT INTO pages_h SELECT event_time - event_time % ${HOUR_MS}, wiki, page_title, user_type, edit_size,
+   change_type, max(server_name), count(*)
+   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5, 6
+   ON CONFLICT DO UPDATE SET edits = edits + excluded.edits, server_name = max(coalesce(server_name,
+   excluded.server_name), coalesce(excluded.server_name, server_name))`,
 ];
 /** Builds the aggregates of rows stored before they existed (once per object). */
 const BACKFILL = [
@@ -118,37 +133,14 @@ export class EventsRollup extends DurableObject<Env> {
       return { added: 0, repeated: true };
     }
     let added = 0;
-    const insert = `INSERT INTO events (${COLUMNS.join(", ")}) VALUES (${
-      COLUMNS.map(() => "?").join(", ")
-    }) ON CONFLICT DO NOTHING RETURNING event_id`;
     this.ctx.storage.transactionSync(() => {
-      for (const r of rows) {
-        const fresh = sql.exec(
-          insert,
-          r.event_id,
-          r.event_time,
-          r.wiki,
-          r.server_name,
-          r.page_title,
-          r.namespace,
-          r.change_type,
-          r.user_name,
-          r.is_bot ? 1 : 0,
-          r.is_minor ? 1 : 0,
-          r.bytes_diff,
-          r.processing_delay_seconds,
-          r.edit_size,
-          r.user_type,
-          r.comment,
-          r.revision_new,
-          r.ingestion_time,
-        ).toArray().length;
-        added += fresh;
-        if (!fresh) continue;
-        const args = [r.event_time, r.wiki, r.user_type, r.edit_size, r.change_type, r.is_bot ? 1 : 0];
-        sql.exec(UPSERTS[0]!, ...args);
-        sql.exec(UPSERTS[1]!, ...args);
-        sql.exec(UPSERTS[2]!, ...args, r.page_title, r.server_name);
+      if (rows.length) {
+        const fresh = sql.exec<{ event_id: string }>(INSERT_ROWS, JSON.stringify(rows)).toArray();
+        added = fresh.length;
+        if (added) {
+          const ids = JSON.stringify(fresh.map((r) => r.event_id));
+          for (const upsert of UPSERTS) sql.exec(upsert, ids);
+        }
       }
       sql.exec("INSERT INTO owners (owner, added) VALUES (?, ?)", owner, Date.now());
     });
