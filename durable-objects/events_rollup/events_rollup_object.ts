@@ -68,17 +68,19 @@ const INSERT_ROWS = `INSERT INTO events (${COLUMNS.join(", ")})
 /**
  * Per-minute and per-hour counts and per-hour page counts of the rows whose event ids are in the
  * JSON array ?1 (the rows just inserted), added to the existing buckets: one statement per table.
+ * The CROSS JOIN makes the id list the outer loop (a primary-key lookup per id); `IN (SELECT …)`
+ * let SQLite scan the whole day's rows per statement instead.
  */
 const UPSERTS = [
   `INSERT INTO agg_m SELECT event_time - event_time % ${MINUTE_MS}, ${DIMS}, count(*), sum(is_bot)
-   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5
+   FROM json_each(?1) AS fresh CROSS JOIN events ON event_id = fresh.value WHERE true GROUP BY 1, 2, 3, 4, 5
    ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
   `INSERT INTO agg_h SELECT event_time - event_time % ${HOUR_MS}, ${DIMS}, count(*), sum(is_bot)
-   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5
+   FROM json_each(?1) AS fresh CROSS JOIN events ON event_id = fresh.value WHERE true GROUP BY 1, 2, 3, 4, 5
    ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
   `INSERT INTO pages_h SELECT event_time - event_time % ${HOUR_MS}, wiki, page_title, user_type, edit_size,
    change_type, max(server_name), count(*)
-   FROM events WHERE event_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3, 4, 5, 6
+   FROM json_each(?1) AS fresh CROSS JOIN events ON event_id = fresh.value WHERE true GROUP BY 1, 2, 3, 4, 5, 6
    ON CONFLICT DO UPDATE SET edits = edits + excluded.edits, server_name = max(coalesce(server_name,
    excluded.server_name), coalesce(excluded.server_name, server_name))`,
 ];

@@ -296,7 +296,7 @@ export class StreamIngestor extends DurableObject<Env> {
     const lastData = events.at(-1)?.data;
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      for (const p of batch) this.#seen.add(p.identity!, now);
+      this.#seen.addAll(batch.map((p) => p.identity!), now);
       for (const m of messages) this.#outbox.add(m, now);
       this.#save({
         resumeId: lastId,
@@ -337,12 +337,11 @@ export class StreamIngestor extends DurableObject<Env> {
   /** Drops events read before (a resume by timestamp re-serves the same millisecond's events). */
   #withoutRereads(read: Pending[]): Pending[] {
     const fresh: Pending[] = [];
-    const inBatch = new Set<string>();
+    for (const p of read) p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
+    const skip = this.#seen.seenAmong(read.map((p) => p.identity!)); // read before, or earlier in this batch
     for (const p of read) {
-      p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
-      if (inBatch.has(p.identity)) continue;
-      if (this.#seen.has(p.identity)) continue;
-      inBatch.add(p.identity);
+      if (skip.has(p.identity!)) continue;
+      skip.add(p.identity!);
       fresh.push(p);
     }
     return fresh;
