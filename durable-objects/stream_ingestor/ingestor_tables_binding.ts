@@ -59,12 +59,12 @@ export class Outbox {
     );
   }
 
-  /** Records a message as sent at `at`. */
-  add(message: RawEventsMessage, at: number): void {
+  /** Records a message as sent at `at` (`json`: its JSON text, when the caller has it already). */
+  add(message: RawEventsMessage, at: number, json: string = JSON.stringify(message)): void {
     this.#sql.exec(
       "INSERT OR REPLACE INTO outbox (batch_id, body, sent_at) VALUES (?, ?, ?)",
       message.batch_id,
-      JSON.stringify(message),
+      json,
       at,
     );
   }
