@@ -19,8 +19,8 @@ function stat(pid: number): { ppid: number; ticks: number; ownTicks: number } | 
   }
 }
 
-/** CPU seconds (user + system, children that ended included) of `roots` and their descendants now. */
-export function treeCpuSeconds(roots: readonly number[]): number {
+/** The /proc stat of every process in the trees of `roots` (roots included), by pid. */
+function treeStats(roots: readonly number[]): Map<number, NonNullable<ReturnType<typeof stat>>> {
   const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
   const info = new Map(all.map((pid) => [pid, stat(pid)] as const));
   const inTree = new Set(roots);
@@ -34,8 +34,18 @@ export function treeCpuSeconds(roots: readonly number[]): number {
       }
     }
   }
+  const out = new Map<number, NonNullable<ReturnType<typeof stat>>>();
+  for (const pid of inTree) {
+    const s = info.get(pid);
+    if (s) out.set(pid, s);
+  }
+  return out;
+}
+
+/** CPU seconds (user + system, children that ended included) of `roots` and their descendants now. */
+export function treeCpuSeconds(roots: readonly number[]): number {
   let ticks = 0;
-  for (const pid of inTree) ticks += info.get(pid)?.ticks ?? 0;
+  for (const s of treeStats(roots).values()) ticks += s.ticks;
   return ticks / TICKS_PER_SECOND;
 }
 
@@ -52,23 +62,8 @@ export function processRole(cmdline: string): string {
 
 /** CPU seconds (own, without ended children) of every process in the trees of `roots`, by role. */
 export function cpuByRole(roots: readonly number[]): Map<string, number> {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
-  const info = new Map(all.map((pid) => [pid, stat(pid)] as const));
-  const inTree = new Set(roots);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, s] of info) {
-      if (s && !inTree.has(pid) && inTree.has(s.ppid)) {
-        inTree.add(pid);
-        grew = true;
-      }
-    }
-  }
   const out = new Map<string, number>();
-  for (const pid of inTree) {
-    const s = info.get(pid);
-    if (!s) continue;
+  for (const [pid, s] of treeStats(roots)) {
     let cmd = "";
     try {
       cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
