@@ -6,13 +6,16 @@
  * `/api/kpis` over the 24 h of windows, and a silver drill-down (`/api/events/timeseries`, 5-minute
  * buckets) over the last 1 h and over 24 h, each at every `--connections` level for `--duration`
  * seconds. Reports requests/s, p50/p95/p99 latency (from every response's time) and errors.
+ * `--direct` also sends every load straight to Miniflare's entry socket (the user workerd),
+ * bypassing wrangler's HTTP proxy; every row splits the stack's CPU per request by process.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
 import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
-import { treeCpuSeconds } from "./lib/proc_cpu.ts";
+import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
+import { findProcesses, listeningPorts } from "./lib/cpu_profile.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10" },
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "50,200" },
+    direct: { type: "boolean", default: false },
   },
 });
 const events = Number(values.events);
@@ -46,17 +50,44 @@ interface Measure {
   requests: number;
   /** CPU milliseconds of the stack's processes per answered request (steady on a shared machine). */
   cpuMsPerRequest: number;
+  /** The same split by process role (bench/lib/proc_cpu.ts). */
+  roleMsPerRequest: Map<string, number>;
+}
+
+/** "workerd", "proxy", "wrangler", …: a process role in a table cell. */
+function shortRole(role: string): string {
+  return role.includes("HTTP proxy") ? "proxy" : role.split(" ")[0]!;
+}
+
+/** Miniflare's entry socket: the user workerd's listening port that answers /api/health. */
+async function entrySocketUrl(pids: number[]): Promise<string> {
+  for (const pid of findProcesses(pids, /workerd serve .*--inspector-addr/)) {
+    for (const port of listeningPorts(pid)) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(10_000) });
+        if (r.ok && (await r.text()).startsWith("{")) return `http://127.0.0.1:${port}`;
+      } catch { /* not the entry socket */ }
+    }
+  }
+  throw new Error("no entry socket of the user workerd answered /api/health");
 }
 
 /** One autocannon run against `url`; latencies from every response. */
 async function load(url: string, connections: number, pids: number[]): Promise<Measure> {
   const times: number[] = [];
+  const roles0 = cpuByRole(pids);
   const cpu0 = treeCpuSeconds(pids);
   const instance = autocannon({ url, connections, duration, pipelining: 1, timeout: 30 });
   instance.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   const r = await instance;
   const cpuS = treeCpuSeconds(pids) - cpu0;
+  const roles = new Map(
+    [...cpuByRole(pids)].map((
+      [k, v],
+    ) => [k, (1000 * (v - (roles0.get(k) ?? 0))) / Math.max(1, times.length)]),
+  );
   return {
+    roleMsPerRequest: roles,
     cpuMsPerRequest: times.length ? (1000 * cpuS) / times.length : NaN,
     rps: r.requests.average,
     p50: times.length ? percentile(times, 50) : NaN,
@@ -76,9 +107,11 @@ const stack = await startLocalStack({
   port: 0,
   persistDir: join(dir, "state"),
   crons: ["* * * * *"],
+  vars: { RATE_LIMIT_READ_API: "off" }, // every load client is 127.0.0.1
 });
 const results = new Map<string, Measure[]>();
 let loadS = 0;
+let direct: string | null = null;
 try {
   const t0 = Date.now();
   // Under heavy load a /api/health call can outlast the harness's own request timeout: try again.
@@ -92,6 +125,7 @@ try {
     }
   }
   loadS = (Date.now() - t0) / 1000;
+  if (values.direct) direct = await entrySocketUrl(stack.pids);
   const latest = await (await fetch(`${stack.url}/api/kpis/latest`)).json() as any;
   const end = Date.parse(latest.windows[0].window_end);
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -114,15 +148,17 @@ try {
         throw new Error(`${path} answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
       }
       await check.arrayBuffer();
-      for (const c of levels) {
-        const m = await load(`${stack.url}${path}`, c, stack.pids);
-        console.error(
-          `[api] ${name} @${c}: ${m.rps.toFixed(0)} req/s p50 ${m.p50.toFixed(0)} p99 ${
-            m.p99.toFixed(0)
-          } errors ${m.errors}`,
-        );
-        const key = `${name}\u0000${c}`;
-        results.set(key, [...(results.get(key) ?? []), m]);
+      for (const [via, base] of direct ? [["", stack.url], [" (direct)", direct]] : [["", stack.url]]) {
+        for (const c of levels) {
+          const m = await load(`${base}${path}`, c, stack.pids);
+          console.error(
+            `[api] ${name} @${c}: ${m.rps.toFixed(0)} req/s p50 ${m.p50.toFixed(0)} p99 ${
+              m.p99.toFixed(0)
+            } errors ${m.errors}`,
+          );
+          const key = `${name}${via}\u0000${c}`;
+          results.set(key, [...(results.get(key) ?? []), m]);
+        }
       }
     }
   }
@@ -140,6 +176,8 @@ const rows = [...results.entries()].map(([key, ms]) => {
     `${m((x) => x.p95).toFixed(0)} ms`,
     `${m((x) => x.p99).toFixed(0)} ms`,
     `${m((x) => x.cpuMsPerRequest).toFixed(2)} ms`,
+    [...ms[0]!.roleMsPerRequest].filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${shortRole(k)} ${v.toFixed(2)}`).join(", "),
     ms.map((x) => `${x.errors}/${x.requests}`).join(", "),
   ];
 });
@@ -153,6 +191,7 @@ appendResults(
     "p95",
     "p99",
     "stack CPU per request",
+    "by process (ms, run 1)",
     "errors/requests",
   ], rows),
   [
@@ -161,7 +200,9 @@ appendResults(
     }); ` +
     `autocannon ${duration} s per row, ${runs} run(s) (median), loopback, one \`wrangler dev\`.`,
     "Stack CPU per request: user + system seconds of the replay server, wrangler (its proxy) and workerd (/proc) " +
-    "during the row's load ÷ responses; it includes the idle pipeline's own timers.",
+    "during the row's load ÷ responses; it includes the idle pipeline's own timers. By process: workerd = the user " +
+    "workerd (Worker, DOs, simulators), the proxy = wrangler's HTTP proxy workerd, wrangler = its Node process. " +
+    "_(direct)_ rows load Miniflare's entry socket of the user workerd, bypassing wrangler's proxy.",
     "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
   ],
 );

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- throughput [--events 200000] [--span 10h] [--runs 1] [--sample-ms 1000]`
+ * `npm run bench -- throughput [--events 200000] [--span 10h] [--runs 1] [--sample-ms 1000] [--profile]`
  *
  * Synth events at max speed through the whole local stack (replay server → StreamIngestor →
  * Queue → consumer → bronze/silver/quarantine → WatermarkTracker → GoldWindows → gold), then,
@@ -7,14 +7,25 @@
  * Reports events/s until every event was read (accepted into the queue) and until every row was
  * committed with reconciled counts, the queue backlog (messages the consumer has not confirmed)
  * over time, how long /api/health took under that load, and our time as a ratio to DuckDB's.
+ * The CPU seconds of each process of the stack are recorded by role; `--profile` also samples a
+ * V8 CPU profile of the Worker's isolate for the whole run 1 (bench/lib/cpu_profile.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
-import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+import { REPO_ROOT, runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
 import { type BaselineReport, duckdbBaseline } from "./lib/duckdb_baseline.ts";
-import { treeCpuSeconds } from "./lib/proc_cpu.ts";
+import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
+import {
+  type CpuProfile,
+  keepBundleSourceMap,
+  type Profiling,
+  startCpuProfile,
+  summarizeProfile,
+  symbolizeProfile,
+} from "./lib/cpu_profile.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +34,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     "sample-ms": { type: "string", default: "1000" },
     seed: { type: "string", default: "1" },
+    profile: { type: "boolean", default: false },
   },
 });
 const events = Number(values.events);
@@ -79,6 +91,30 @@ interface RunResult {
   duck: BaselineReport;
   samples: Sample[];
   counts: string;
+  /** CPU seconds by process role (own time of each live process) from start to all committed. */
+  roles: Map<string, number>;
+  /** Load average (1 min) sampled during the run: min and max. */
+  load: [number, number];
+  /** Where the run's V8 CPU profile was saved, with its summary (with `--profile`). */
+  cpuProfile?: { file: string; summary: string };
+}
+
+function roleDelta(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+}
+
+function describeProfile(profile: CpuProfile, file: string): string {
+  const s = summarizeProfile(profile);
+  const busy = s.totalMs - (s.byFunction.find((f) => f.name.startsWith("(idle)"))?.ms ?? 0);
+  const pct = (ms: number) => `${((100 * ms) / Math.max(1, busy)).toFixed(1)} %`;
+  const fns = s.byFunction.filter((f) => !f.name.startsWith("(idle)")).slice(0, 25)
+    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
+  const files = s.byFile.filter((f) => f.name !== "((idle))").slice(0, 12)
+    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
+  return `${file}: ${(busy / 1000).toFixed(1)} s of samples not idle (of ${
+    (s.totalMs / 1000).toFixed(1)
+  } s). ` +
+    `Self time, top 25 functions: ${fns.join("; ")}. By file: ${files.join("; ")}`;
 }
 
 async function oneRun(run: number): Promise<RunResult> {
@@ -92,7 +128,16 @@ async function oneRun(run: number): Promise<RunResult> {
     persistDir: join(dir, "state"),
     crons: ["* * * * *"], // the watchdog (also commits due work); no correction or maintenance
   });
+  let profiling: Profiling | undefined;
+  const load: [number, number] = [loadavg()[0]!, loadavg()[0]!];
+  const noteLoad = () => {
+    const l = loadavg()[0]!;
+    load[0] = Math.min(load[0], l);
+    load[1] = Math.max(load[1], l);
+  };
   try {
+    if (values.profile && run === 1) profiling = await startCpuProfile(stack.pids, 1_000);
+    const rolesBefore = cpuByRole(stack.pids);
     const cpuBefore = treeCpuSeconds(stack.pids);
     const started = Date.now();
     const samples: Sample[] = [];
@@ -108,6 +153,7 @@ async function oneRun(run: number): Promise<RunResult> {
         silver: h.events.silver,
         healthMs,
       });
+      noteLoad();
       if (h.events.received >= events) allReceived = Date.now();
       else await new Promise((r) => setTimeout(r, Math.max(0, sampleMs - healthMs)));
       if (Date.now() - started > 3_600_000) throw new Error("did not finish reading in 1 h");
@@ -132,6 +178,17 @@ async function oneRun(run: number): Promise<RunResult> {
     const idle = await stack.waitIdle({ timeoutMs: 1_800_000, quietMs });
     const done = Date.now() - quietMs;
     const stackCpuS = treeCpuSeconds(stack.pids) - cpuBefore; // includes the 5 s quiet check
+    const roles = roleDelta(cpuByRole(stack.pids), rolesBefore);
+    let cpuProfile: RunResult["cpuProfile"];
+    if (profiling) {
+      const profile = await profiling.stop();
+      const mapFile = join(dir, "main.js.map");
+      if (keepBundleSourceMap(REPO_ROOT, mapFile)) symbolizeProfile(profile, mapFile);
+      const file = join(dir, "worker.cpuprofile");
+      writeFileSync(file, JSON.stringify(profile));
+      const relative = file.slice(REPO_ROOT.length + 1);
+      cpuProfile = { file: relative, summary: describeProfile(profile, relative) };
+    }
     await stack.stop();
     const cpu0 = process.cpuUsage();
     const duck = await duckdbBaseline(stream, join(dir, "duckdb"));
@@ -151,6 +208,9 @@ async function oneRun(run: number): Promise<RunResult> {
       duck,
       samples,
       counts: `${e.bronze}/${e.silver}/${e.quarantine}/${e.duplicate}`,
+      roles,
+      load,
+      cpuProfile,
     };
   } finally {
     await stack.stop();
@@ -158,7 +218,10 @@ async function oneRun(run: number): Promise<RunResult> {
 }
 
 const results: RunResult[] = [];
+const harnessCpu0 = process.cpuUsage();
 for (let i = 1; i <= runs; i++) results.push(await oneRun(i));
+const harnessCpu = process.cpuUsage(harnessCpu0);
+const harnessCpuS = (harnessCpu.user + harnessCpu.system) / 1e6 - results.reduce((n, r) => n + r.duckCpuS, 0);
 
 const rate = (s: number) => `${(events / s).toFixed(0)} ev/s`;
 const rows = results.map((r, i) => {
@@ -222,6 +285,22 @@ appendResults("throughput", table, [
   "meta.id, silver columns → zstd Parquet, gold 5-minute windows in SQL → Parquet.",
   `Backlog timeline of run 1: ${timeline}.`,
   `Consumer profile of run 1 (workers/queue/ingest_messages.ts spans): ${results[0]!.profile}.`,
+  `Load average (1 min) during the runs: ${
+    results.map((r) => r.load.map((l) => l.toFixed(1)).join("–")).join(", ")
+  }.`,
+  `CPU by process, run 1 (own user + system seconds from start to all committed): ${
+    [...results[0]!.roles].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s (${(events / Math.max(0.01, v)).toFixed(0)} ev/CPU-s)`).join(
+        ", ",
+      )
+  }; the bench harness itself (Node, health polls) used ${harnessCpuS.toFixed(1)} s in all.`,
+  ...(results[0]!.cpuProfile
+    ? [
+      `V8 CPU profile of the Worker isolate (all its Durable Objects), run 1, sampled every 1 ms over the whole run: ${
+        results[0]!.cpuProfile.summary
+      }.`,
+    ]
+    : []),
   "Stack CPU: user + system seconds of the replay server, wrangler and workerd (/proc) from start to all " +
   "committed; on a shared machine it is the steadier figure. DuckDB's CPU is this process's during the batch.",
   "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",

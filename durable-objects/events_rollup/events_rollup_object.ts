@@ -32,12 +32,29 @@ const COLUMNS = [
   "ingestion_time",
 ] as const;
 
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, event_time INTEGER NOT NULL, wiki TEXT NOT NULL,
+/**
+ * The rows are clustered by (event_time, event_id): a batch's inserts land on the few pages of its
+ * minutes instead of one random page per row, which a random event_id key cost (the CPU profile's
+ * largest SQLite item, bench/RESULTS.md). An event_id is still unique per event time; silver's
+ * claims keep every event_id in silver, and so here, once.
+ */
+const EVENTS_TABLE =
+  `CREATE TABLE IF NOT EXISTS events (event_id TEXT NOT NULL, event_time INTEGER NOT NULL, wiki TEXT NOT NULL,
    server_name TEXT, page_title TEXT NOT NULL, namespace INTEGER, change_type TEXT NOT NULL, user_name TEXT NOT NULL,
    is_bot INTEGER NOT NULL, is_minor INTEGER NOT NULL, bytes_diff INTEGER NOT NULL,
    processing_delay_seconds INTEGER NOT NULL, edit_size TEXT NOT NULL, user_type TEXT NOT NULL, comment TEXT,
-   revision_new INTEGER, ingestion_time INTEGER NOT NULL) WITHOUT ROWID`,
+   revision_new INTEGER, ingestion_time INTEGER NOT NULL, PRIMARY KEY (event_time, event_id)) WITHOUT ROWID`;
+
+/** Rebuilds a day stored under the first layout (event_id as the key) in the clustered one. */
+const MIGRATE_EVENTS = [
+  "ALTER TABLE events RENAME TO events_by_id",
+  EVENTS_TABLE,
+  "INSERT INTO events SELECT * FROM events_by_id",
+  "DROP TABLE events_by_id",
+];
+
+const SCHEMA = [
+  EVENTS_TABLE,
   // Covering index of every drill-down but `recent`: range scans never visit the table (bench/RESULTS.md).
   `CREATE INDEX IF NOT EXISTS events_cover ON events
    (event_time, wiki, user_type, edit_size, change_type, is_bot, page_title, server_name)`,
@@ -58,15 +75,34 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const AGG_TABLE: Record<number, string> = { [MINUTE_MS]: "agg_m", [HOUR_MS]: "agg_h" };
 const DIMS = "wiki, user_type, edit_size, change_type";
-/** Per-minute and per-hour counts and per-hour page counts, added to with every new row. */
+/**
+ * Inserts one owner's rows, given as a JSON array of silver rows (?1), in one statement: SQLite
+ * parses the array itself (json_each), so a batch costs one statement instead of four per row.
+ * Returns the event ids that were new to the day.
+ */
+const INSERT_ROWS = `INSERT INTO events (${COLUMNS.join(", ")})
+  SELECT ${COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1) WHERE true
+  ON CONFLICT DO NOTHING RETURNING json_array(event_time, event_id) AS k`;
+/**
+ * Per-minute and per-hour counts and per-hour page counts of the rows whose keys are in the JSON
+ * array ?1 of `[event_time, event_id]` (the rows just inserted), added to the existing buckets: one
+ * statement per table, a primary-key lookup per row (the key list is the CROSS JOIN's outer loop).
+ */
 const UPSERTS = [
-  `INSERT INTO agg_m VALUES (?1 - ?1 % ${MINUTE_MS}, ?2, ?3, ?4, ?5, 1, ?6)
-   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
-  `INSERT INTO agg_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?3, ?4, ?5, 1, ?6)
-   ON CONFLICT DO UPDATE SET events = events + 1, bot = bot + excluded.bot`,
-  `INSERT INTO pages_h VALUES (?1 - ?1 % ${HOUR_MS}, ?2, ?7, ?3, ?4, ?5, ?8, 1)
-   ON CONFLICT DO UPDATE SET edits = edits + 1, server_name = max(coalesce(server_name, excluded.server_name),
-   coalesce(excluded.server_name, server_name))`,
+  `INSERT INTO agg_m SELECT event_time - event_time % ${MINUTE_MS}, ${DIMS}, count(*), sum(is_bot)
+   FROM json_each(?1) AS fresh CROSS JOIN events
+   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5
+   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
+  `INSERT INTO agg_h SELECT event_time - event_time % ${HOUR_MS}, ${DIMS}, count(*), sum(is_bot)
+   FROM json_each(?1) AS fresh CROSS JOIN events
+   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5
+   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
+  `INSERT INTO pages_h SELECT event_time - event_time % ${HOUR_MS}, wiki, page_title, user_type, edit_size,
+   change_type, max(server_name), count(*)
+   FROM json_each(?1) AS fresh CROSS JOIN events
+   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5, 6
+   ON CONFLICT DO UPDATE SET edits = edits + excluded.edits, server_name = max(coalesce(server_name,
+   excluded.server_name), coalesce(excluded.server_name, server_name))`,
 ];
 /** Builds the aggregates of rows stored before they existed (once per object). */
 const BACKFILL = [
@@ -91,8 +127,8 @@ export interface RollupAddResult {
 
 /**
  * EventsRollup: the silver rows of one UTC event-time day (instance name `YYYY-MM-DD`), fed
- * once per owner (a consumer batch id or a correction file) and keyed by event_id, so a
- * redelivered batch never counts twice. Serves the drill-downs of DESIGN.md §6 by SQL over an
+ * once per owner (a consumer batch id or a correction file) and keyed by (event_time, event_id),
+ * so a redelivered batch never counts twice. Serves the drill-downs of DESIGN.md §6 by SQL over an
  * event_time index: exact for any range, and a row counts as soon as its batch is admitted.
  */
 export class EventsRollup extends DurableObject<Env> {
@@ -103,6 +139,15 @@ export class EventsRollup extends DurableObject<Env> {
 
   #init(): void {
     const sql = this.ctx.storage.sql;
+    const layout = sql.exec<{ sql: string }>(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+    )
+      .toArray()[0]?.sql;
+    if (layout?.includes("event_id TEXT PRIMARY KEY")) {
+      this.ctx.storage.transactionSync(() => {
+        for (const statement of MIGRATE_EVENTS) sql.exec(statement);
+      });
+    }
     for (const statement of SCHEMA) sql.exec(statement);
     if (!sql.exec("SELECT 1 FROM rollup_meta WHERE k = 'aggregates'").toArray().length) {
       this.ctx.storage.transactionSync(() => {
@@ -112,44 +157,21 @@ export class EventsRollup extends DurableObject<Env> {
     }
   }
 
-  /** Adds one owner's silver rows of this day (idempotent per owner and per event_id). */
+  /** Adds one owner's silver rows of this day (idempotent per owner and per event). */
   add(owner: string, rows: SilverRow[]): RollupAddResult {
     const sql = this.ctx.storage.sql;
     if (sql.exec("SELECT 1 FROM owners WHERE owner = ?", owner).toArray().length) {
       return { added: 0, repeated: true };
     }
     let added = 0;
-    const insert = `INSERT INTO events (${COLUMNS.join(", ")}) VALUES (${
-      COLUMNS.map(() => "?").join(", ")
-    }) ON CONFLICT DO NOTHING RETURNING event_id`;
     this.ctx.storage.transactionSync(() => {
-      for (const r of rows) {
-        const fresh = sql.exec(
-          insert,
-          r.event_id,
-          r.event_time,
-          r.wiki,
-          r.server_name,
-          r.page_title,
-          r.namespace,
-          r.change_type,
-          r.user_name,
-          r.is_bot ? 1 : 0,
-          r.is_minor ? 1 : 0,
-          r.bytes_diff,
-          r.processing_delay_seconds,
-          r.edit_size,
-          r.user_type,
-          r.comment,
-          r.revision_new,
-          r.ingestion_time,
-        ).toArray().length;
-        added += fresh;
-        if (!fresh) continue;
-        const args = [r.event_time, r.wiki, r.user_type, r.edit_size, r.change_type, r.is_bot ? 1 : 0];
-        sql.exec(UPSERTS[0]!, ...args);
-        sql.exec(UPSERTS[1]!, ...args);
-        sql.exec(UPSERTS[2]!, ...args, r.page_title, r.server_name);
+      if (rows.length) {
+        const fresh = sql.exec<{ k: string }>(INSERT_ROWS, JSON.stringify(rows)).toArray();
+        added = fresh.length;
+        if (added) {
+          const keys = `[${fresh.map((r) => r.k).join(",")}]`;
+          for (const upsert of UPSERTS) sql.exec(upsert, keys);
+        }
       }
       sql.exec("INSERT INTO owners (owner, added) VALUES (?, ?)", owner, Date.now());
     });

@@ -77,4 +77,37 @@ describe("EventsRollup aggregates", () => {
       ]);
     });
   });
+
+  it("rebuilds a day stored under the first layout (event_id as the key) with its rows and answers", async () => {
+    const stub = env.EVENTS_ROLLUP.getByName("2038-05-02");
+    const day = ROWS.map((r) => ({
+      ...r,
+      event_time: r.event_time + 86_400_000,
+      event_id: `old-${r.event_id}`,
+    }));
+    expect((await stub.add("old-layout", day)).added).toBe(5);
+    await runInDurableObject(stub, (_instance: EventsRollup, state) => {
+      const sql = state.storage.sql;
+      // the first layout: the same columns keyed by event_id alone
+      const table =
+        sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'events'").one().sql;
+      sql.exec("ALTER TABLE events RENAME TO events_new");
+      sql.exec(
+        table.replace(", PRIMARY KEY (event_time, event_id)", "").replace(
+          "event_id TEXT NOT NULL",
+          "event_id TEXT PRIMARY KEY",
+        ),
+      );
+      sql.exec("INSERT INTO events SELECT * FROM events_new");
+      sql.exec("DROP TABLE events_new");
+      const fresh = new EventsRollup(state, env); // the next start of the object migrates
+      const layout =
+        sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'events'").one().sql;
+      expect(layout).toContain("PRIMARY KEY (event_time, event_id)");
+      const all = { from: T + 86_400_000, to: T + 86_400_000 + 4 * 3_600_000, filters: {} };
+      expect(fresh.recent(all, 10).map((r) => r.event_id)).toEqual(day.map((r) => r.event_id).reverse());
+      // a row already there is not added twice; a new one is
+      expect(fresh.add("old-layout-2", [day[0]!, { ...day[0]!, event_id: "old-new" }]).added).toBe(1);
+    });
+  });
 });

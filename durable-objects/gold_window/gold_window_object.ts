@@ -8,6 +8,12 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
 ];
 
+/** Inserts the judged rows of JSON array ?1 (late when marked so or when ?2 = 1, the window final). */
+const INSERT_ROWS = `INSERT INTO events (event_id, user_name, wiki, page_title, is_bot, bytes_diff, late)
+  SELECT value ->> 'event_id', value ->> 'user_name', value ->> 'wiki', value ->> 'page_title',
+         value ->> 'is_bot', value ->> 'bytes_diff', CASE WHEN ?2 = 1 OR value ->> 'late' THEN 1 ELSE 0 END
+  FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING RETURNING late`;
+
 /** What `add()` did: rows new to the window, and how many of them are late (pending a correction). */
 export interface AddResult {
   inserted: number;
@@ -72,25 +78,13 @@ export class GoldWindow extends DurableObject<Env> {
     // row that still meets a final window is kept as late rather than changing a committed row.
     if (this.#retired() !== null) return this.#refuseAfterRetire(rows.length);
     const final = this.#meta("final") === "1";
-    let inserted = 0;
-    let late = 0;
-    this.ctx.storage.transactionSync(() => {
-      for (const r of rows) {
-        const isLate = r.late || final;
-        const written = sql.exec(
-          "INSERT INTO events (event_id, user_name, wiki, page_title, is_bot, bytes_diff, late) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          r.event_id,
-          r.user_name,
-          r.wiki,
-          r.page_title,
-          r.is_bot ? 1 : 0,
-          r.bytes_diff,
-          isLate ? 1 : 0,
-        ).rowsWritten;
-        inserted += written;
-        if (isLate) late += written;
-      }
-    });
+    // One statement for all rows (SQLite reads them from one JSON array); RETURNING gives the
+    // late mark of each row that was new to the window.
+    const fresh = rows.length
+      ? sql.exec<{ late: number }>(INSERT_ROWS, JSON.stringify(rows), final ? 1 : 0).toArray()
+      : [];
+    const inserted = fresh.length;
+    const late = fresh.reduce((n, r) => n + r.late, 0);
     if (inserted > 0) this.#snapshot = null;
     return { inserted, late, late_pending: this.#latePending() };
   }

@@ -119,12 +119,14 @@ export function packMessages(events: readonly RawEvent[], options: PackOptions):
 
 /**
  * Splits messages, in order, into groups for one `sendBatch` call each: at most `maxMessages`
- * messages and `maxBytes` serialized bytes per group. Throws RangeError for a message larger
- * than `maxBytes` on its own.
+ * messages and `maxBytes` serialized bytes per group (`sizeOf`, default {@link messageSize}: a
+ * caller that holds the messages' JSON already passes their sizes). Throws RangeError for a
+ * message larger than `maxBytes` on its own.
  */
 export function groupForSendBatch(
   messages: readonly RawEventsMessage[],
   options: SendBatchOptions = {},
+  sizeOf: (message: RawEventsMessage, index: number) => number = messageSize,
 ): RawEventsMessage[][] {
   const maxMessages = options.maxMessages ?? 100;
   const maxBytes = options.maxBytes ?? 250_000;
@@ -134,8 +136,8 @@ export function groupForSendBatch(
   const groups: RawEventsMessage[][] = [];
   let group: RawEventsMessage[] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const size = messageSize(message);
+  for (const [i, message] of messages.entries()) {
+    const size = sizeOf(message, i);
     if (size > maxBytes) {
       throw new RangeError(`Message ${message.batch_id} has ${size} bytes, over ${maxBytes}`);
     }

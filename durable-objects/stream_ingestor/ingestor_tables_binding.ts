@@ -18,14 +18,23 @@ export class SeenIdentities {
     sql.exec("CREATE INDEX IF NOT EXISTS seen_at ON seen (at)");
   }
 
-  /** Whether `identity` was received before. */
-  has(identity: string): boolean {
-    return this.#sql.exec("SELECT 1 FROM seen WHERE identity = ?", identity).toArray().length > 0;
+  /** Those of `identities` received before, in one statement (a primary-key lookup per identity). */
+  seenAmong(identities: readonly string[]): Set<string> {
+    return new Set(
+      this.#sql.exec<{ identity: string }>(
+        "SELECT identity FROM json_each(?) AS i CROSS JOIN seen ON identity = i.value",
+        JSON.stringify(identities),
+      ).toArray().map((r) => r.identity),
+    );
   }
 
-  /** Records `identity` as received at `at`. */
-  add(identity: string, at: number): void {
-    this.#sql.exec("INSERT OR IGNORE INTO seen (identity, at) VALUES (?, ?)", identity, at);
+  /** Records every one of `identities` as received at `at`, in one statement. */
+  addAll(identities: readonly string[], at: number): void {
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO seen (identity, at) SELECT value, ? FROM json_each(?) WHERE true",
+      at,
+      JSON.stringify(identities),
+    );
   }
 
   /** Forgets identities received before `before`. */
@@ -50,12 +59,12 @@ export class Outbox {
     );
   }
 
-  /** Records a message as sent at `at`. */
-  add(message: RawEventsMessage, at: number): void {
+  /** Records a message as sent at `at` (`json`: its JSON text, when the caller has it already). */
+  add(message: RawEventsMessage, at: number, json: string = JSON.stringify(message)): void {
     this.#sql.exec(
       "INSERT OR REPLACE INTO outbox (batch_id, body, sent_at) VALUES (?, ?, ?)",
       message.batch_id,
-      JSON.stringify(message),
+      json,
       at,
     );
   }

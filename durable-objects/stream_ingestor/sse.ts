@@ -151,20 +151,14 @@ function isInt32(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= -2147483648 && (value as number) <= 2147483647;
 }
 
-/** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(1 << 16);
+
+/**
+ * UTF-8 length of a string (lone surrogates count as U+FFFD, 3 bytes), encoded natively into a
+ * reused buffer: a character loop in JavaScript showed in the ingestor's CPU profile.
+ */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  return encoder.encodeInto(text, scratch).written;
 }

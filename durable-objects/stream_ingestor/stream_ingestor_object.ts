@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { createSseReader } from "./sse.ts";
+import { createSseReader, utf8Length } from "./sse.ts";
 import { bronzeIdentity, eventKeyOf } from "../../workers/queue/bronze.ts";
 import {
   groupForSendBatch,
@@ -295,9 +295,11 @@ export class StreamIngestor extends DurableObject<Env> {
     const lastId = resumePointOf(read.map((p) => p.event.sse_id), state.resumeId);
     const lastData = events.at(-1)?.data;
     const now = Date.now();
+    // Each message's JSON once: the outbox keeps it and its UTF-8 length sizes the sendBatch groups.
+    const texts = messages.map((m) => JSON.stringify(m));
     this.ctx.storage.transactionSync(() => {
-      for (const p of batch) this.#seen.add(p.identity!, now);
-      for (const m of messages) this.#outbox.add(m, now);
+      this.#seen.addAll(batch.map((p) => p.identity!), now);
+      messages.forEach((m, i) => this.#outbox.add(m, now, texts[i]));
       this.#save({
         resumeId: lastId,
         received: state.received + batch.length,
@@ -315,7 +317,7 @@ export class StreamIngestor extends DurableObject<Env> {
     // The sends overlap (each call ≤ 256 KB, so ≈ 2 messages): one flush is a handful of calls
     // in flight instead of a chain. Arrival order does not matter: the tracker admits by number.
     await Promise.all(
-      groupForSendBatch(messages).map((group) =>
+      groupForSendBatch(messages, {}, (_, i) => utf8Length(texts[i]!)).map((group) =>
         this.env.RAW_EVENTS.sendBatch(group.map((body) => ({ body, contentType: "json" as const })))
       ),
     );
@@ -337,12 +339,11 @@ export class StreamIngestor extends DurableObject<Env> {
   /** Drops events read before (a resume by timestamp re-serves the same millisecond's events). */
   #withoutRereads(read: Pending[]): Pending[] {
     const fresh: Pending[] = [];
-    const inBatch = new Set<string>();
+    for (const p of read) p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
+    const skip = this.#seen.seenAmong(read.map((p) => p.identity!)); // read before, or earlier in this batch
     for (const p of read) {
-      p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
-      if (inBatch.has(p.identity)) continue;
-      if (this.#seen.has(p.identity)) continue;
-      inBatch.add(p.identity);
+      if (skip.has(p.identity!)) continue;
+      skip.add(p.identity!);
       fresh.push(p);
     }
     return fresh;

@@ -42,6 +42,11 @@ const COMMIT_NOW_FILES = 200;
 const RETRY_MS = 5_000;
 const HOUR_MS = 3_600_000;
 
+/** Claims the keys of JSON array ?1 for owner ?2 at ?3; returns the keys that are the owner's. */
+const CLAIM_KEYS =
+  `INSERT INTO claims (key, owner, claimed_at) SELECT value, ?2, ?3 FROM json_each(?1) WHERE true
+  ON CONFLICT (key) DO UPDATE SET claimed_at = claimed_at WHERE owner = excluded.owner RETURNING key`;
+
 /**
  * TableCommitter: the only writer of one Iceberg table's metadata. Keeps the table's
  * dedupe claims, stages data files written by consumers, and commits them in batches
@@ -66,17 +71,12 @@ export class TableCommitter extends DurableObject<Env> {
     const newKeys: Record<string, string[]> = {};
     this.ctx.storage.transactionSync(() => {
       for (const { owner, keys } of requests) {
-        const won: string[] = [];
-        for (const key of keys) {
-          const rows = sql.exec(
-            "INSERT INTO claims (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET claimed_at = claimed_at WHERE owner = excluded.owner RETURNING key",
-            key,
-            owner,
-            now,
-          ).toArray();
-          if (rows.length) won.push(key);
-        }
-        newKeys[owner] = won;
+        // One statement per owner (SQLite reads the keys from one JSON array): a key is new
+        // to this owner when it was absent or is already this owner's (a redelivery).
+        const won = new Set(
+          sql.exec<{ key: string }>(CLAIM_KEYS, JSON.stringify(keys), owner, now).toArray().map((r) => r.key),
+        );
+        newKeys[owner] = keys.filter((key) => won.has(key));
       }
     });
     return { newKeys, stagedOwners: this.stagedOwners(table, requests.map((r) => r.owner)) };
@@ -85,9 +85,13 @@ export class TableCommitter extends DurableObject<Env> {
   /** Owners (of the given ones) whose rows are already staged in this table. */
   stagedOwners(table: string, owners: string[]): string[] {
     this.#bind(table);
-    return owners.filter((owner) =>
-      this.ctx.storage.sql.exec("SELECT 1 FROM stage_owners WHERE owner = ?", owner).toArray().length > 0
+    const staged = new Set(
+      this.ctx.storage.sql.exec<{ owner: string }>(
+        "SELECT owner FROM json_each(?) AS o CROSS JOIN stage_owners ON owner = o.value",
+        JSON.stringify(owners),
+      ).toArray().map((r) => r.owner),
     );
+    return owners.filter((owner) => staged.has(owner));
   }
 
   /** Records data files for the next commit; refuses when any owner is already staged. */
