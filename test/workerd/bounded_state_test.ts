@@ -207,7 +207,7 @@ describe("bounded dedup and bookkeeping state on real Durable Object storage", (
       runInDurableObject(stub, (_i: unknown, state) => {
         const seen = new SeenIdentities(state.storage.sql);
         state.storage.transactionSync(() => {
-          for (let i = 0; i < N; i++) seen.add(hex64(), at + i);
+          for (let i = 0; i < N; i++) seen.addAll([hex64()], at + i);
         });
       });
     const empty = await sizeOf(stub);
