@@ -2,7 +2,7 @@
  * Pure helpers of the StreamIngestor: the persisted state shape, the status report, the
  * stream URL with `?since=`, and a sliding events/s meter. No runtime APIs here.
  */
-import { parseEventTime } from "../../workers/queue/silver_rules.ts";
+import { parseEventTime } from "../../r2/tables/event_time.ts";
 import { parseSseId } from "./sse.ts";
 
 /** What the ingestor persists (one row per key in its SQLite `kv` table). */

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { createSseReader, utf8Length } from "./sse.ts";
-import { bronzeIdentity, eventKeyOf } from "../../workers/queue/bronze.ts";
+import { bronzeIdentity, eventKeyOf } from "../../r2/tables/event_identity.ts";
 import {
   groupForSendBatch,
   isCanaryEvent,

@@ -16,6 +16,7 @@
  * @module
  */
 import type { SilverRow } from "../../r2/tables/rows.ts";
+import { parseEventTime } from "../../r2/tables/event_time.ts";
 
 /** The change types DESIGN.md §3 accepts. */
 export const CHANGE_TYPES: readonly string[] = ["edit", "new", "log", "categorize", "external"];
@@ -44,8 +45,8 @@ const OPTIONAL: ReadonlyArray<readonly [string, Kind]> = [
 ];
 const INT32_MAX = 2 ** 31 - 1;
 const MAX_TIME_MS = 8.64e15;
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+export { parseEventTime };
 
 /** Validates and enriches one event (DESIGN.md §3 silver_wiki_events); never throws on bad data. */
 export function classifyEvent(data: string, ingestionTime: number): ClassifyResult {
@@ -157,22 +158,6 @@ function bytesDiffOf(event: JsonObject): number {
   return plusZero(newLen - oldLen);
 }
 
-/** Parses an RFC 3339 date-time (Z or ±hh:mm offset) to epoch ms, truncating below ms; null if invalid. */
-export function parseEventTime(text: string): number | null {
-  const m = RFC3339.exec(text);
-  if (m === null) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
-  const offsetMinutes = m[8] === undefined
-    ? 0
-    : (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  if (m[8] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return null;
-  const days = daysFromCivil(year, month, day);
-  return plusZero(((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + ms);
-}
-
 /** True when `text` is an IPv4 address (dotted quad, no leading zeros) or an IPv6 address. */
 export function isIpAddress(text: string): boolean {
   return isIpv4(text) || isIpv6(text);
@@ -218,21 +203,6 @@ function isIpv6(text: string): boolean {
   const explicit = parts.flat();
   if (!explicit.every((g) => HEX_GROUP.test(g))) return false;
   return halves.length === 2 ? explicit.length <= groups - 1 : explicit.length === groups;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 const KIND_TESTS: Record<Kind, (value: unknown) => boolean> = {
