@@ -4,7 +4,8 @@
  * correction's merges); idempotent per owner and event_id, so a redelivery never double counts.
  */
 import type { SilverRow } from "../r2/tables/rows.ts";
-import { rowsByDay } from "../durable-objects/events_rollup/rollup_query.ts";
+import { dayName, rowsByDay } from "../durable-objects/events_rollup/rollup_query.ts";
+import { rollupRetentionDays, rollupsKeptFrom } from "../durable-objects/events_rollup/rollup_retention.ts";
 
 /** Feeds each owner's rows to their days' rollups; resolves to the rows new to the rollups. */
 export async function feedEventsRollup(
@@ -12,8 +13,11 @@ export async function feedEventsRollup(
   owners: ReadonlyArray<{ owner: string; rows: SilverRow[] }>,
 ): Promise<number> {
   const calls: Array<Promise<number>> = [];
+  // Days past the retention are deleted by maintenance and never served: not fed (not re-created).
+  const keptFrom = dayName(rollupsKeptFrom(Date.now(), rollupRetentionDays(env.ROLLUP_RETENTION_DAYS)));
   for (const { owner, rows } of owners) {
     for (const [day, dayRows] of rowsByDay(rows)) {
+      if (day < keptFrom) continue;
       calls.push(env.EVENTS_ROLLUP.getByName(day).add(owner, dayRows).then((r) => r.added));
     }
   }

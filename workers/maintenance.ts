@@ -3,7 +3,13 @@
  * job serialises with that table's streaming commits), logs one JSON line per job with its
  * report, and keeps the last run's report in the lake bucket for `/api/health`.
  */
-import { TABLES } from "../r2/tables/schemas.ts";
+import { SILVER, TABLES } from "../r2/tables/schemas.ts";
+import { dayName } from "../durable-objects/events_rollup/rollup_query.ts";
+import {
+  ROLLUP_DROPS_PER_RUN,
+  rollupRetentionDays,
+  rollupsKeptFrom,
+} from "../durable-objects/events_rollup/rollup_retention.ts";
 import {
   claimHorizonMs,
   type JobReport,
@@ -17,10 +23,27 @@ import { WATERMARK_NAME } from "../durable-objects/watermark/watermark_tracker_o
 /** Where the last maintenance report is kept (outside the warehouse, beside the dead letters). */
 export const MAINTENANCE_REPORT_KEY = "maintenance/last_report.json";
 
+/** What the EventsRollup retention did in a run (its own field beside DESIGN §6's `jobs`). */
+export interface RollupRetentionReport {
+  retention_days: number;
+  /** Start of the oldest kept day (ISO): day objects before it are deleted. */
+  kept_from: string;
+  /** Days (YYYY-MM-DD) whose objects this run deleted. */
+  days_dropped: string[];
+  /** SQLite bytes those objects held. */
+  bytes_freed: number;
+  /** False when more days wait for the next run (at most ROLLUP_DROPS_PER_RUN per run). */
+  complete: boolean;
+  took_ms: number;
+  error: string | null;
+}
+
 /** The answer of a maintenance run. */
 export interface MaintenanceRun {
   jobs: JobReport[];
   took_ms: number;
+  /** Present when the run includes `expire_snapshots` on silver (the drill-downs' source). */
+  rollup_retention?: RollupRetentionReport;
 }
 
 /** Runs `jobs` in order on each of `tables` (one table's jobs one after another). */
@@ -43,12 +66,51 @@ export async function runMaintenance(
     }
     return reports;
   }));
-  const run = { jobs: perTable.flat(), took_ms: Date.now() - started };
+  const retention = options.jobs.includes("expire_snapshots") && options.tables.includes(SILVER.name)
+    ? { rollup_retention: await dropExpiredRollups(env, options.now) }
+    : {};
+  const run = { jobs: perTable.flat(), took_ms: Date.now() - started, ...retention };
   await env.LAKE.put(
     MAINTENANCE_REPORT_KEY,
     JSON.stringify({ at: new Date(options.now).toISOString(), ...run }),
   );
   return run;
+}
+
+/**
+ * Deletes the EventsRollup day objects past ROLLUP_RETENTION_DAYS (whole objects, deleteAll),
+ * the days taken from the WatermarkTracker's window registry; logs and reports what it did.
+ */
+export async function dropExpiredRollups(env: Env, nowMs: number): Promise<RollupRetentionReport> {
+  const started = Date.now();
+  const days = rollupRetentionDays(env.ROLLUP_RETENTION_DAYS);
+  const keptFrom = rollupsKeptFrom(nowMs, days);
+  const report: RollupRetentionReport = {
+    retention_days: days,
+    kept_from: new Date(keptFrom).toISOString(),
+    days_dropped: [],
+    bytes_freed: 0,
+    complete: false,
+    took_ms: 0,
+    error: null,
+  };
+  try {
+    const tracker = env.WATERMARK.getByName(WATERMARK_NAME);
+    const due = await tracker.rollupDaysToDrop(keptFrom, ROLLUP_DROPS_PER_RUN);
+    for (const day of due.days) {
+      const { bytes_freed } = await env.EVENTS_ROLLUP.getByName(dayName(day)).drop();
+      report.days_dropped.push(dayName(day));
+      report.bytes_freed += bytes_freed;
+    }
+    const last = due.days.at(-1);
+    await tracker.markRollupsDropped(due.complete ? keptFrom : last === undefined ? 0 : last + 86_400_000);
+    report.complete = due.complete;
+  } catch (error) {
+    report.error = String(error);
+  }
+  report.took_ms = Date.now() - started;
+  (report.error ? console.error : console.log)(JSON.stringify({ msg: "Rollup retention ran", ...report }));
+  return report;
 }
 
 /** Prunes every table committer's dedup state older than the claim horizon (claimHorizonMs). */

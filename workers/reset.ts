@@ -20,7 +20,9 @@ export async function resetPipeline(env: Env) {
   for (const start of starts) await env.GOLD_WINDOW.getByName(windowName(start)).reset();
   // Every silver row reaches its day's EventsRollup and its window in the same admission, so
   // the tracker's windows name every rollup day that holds rows.
-  const days = [...new Set(starts.map(dayName))];
+  // Days before the retention cut were deleted whole (a reset() would re-create them empty).
+  const droppedBefore = await tracker.rollupsDroppedBefore();
+  const days = [...new Set(starts.filter((s) => s >= droppedBefore).map(dayName))];
   for (const day of days) await env.EVENTS_ROLLUP.getByName(day).reset();
   await tracker.reset(ingestor.sequence.epoch);
   for (const spec of TABLES) await committerStub(env, spec.name).reset();

@@ -272,6 +272,17 @@ export class EventsRollup extends DurableObject<Env> {
     );
   }
 
+  /**
+   * Deletes this day's storage whole (the retention of ROLLUP_RETENTION_DAYS); answers the bytes
+   * its SQLite held. The object is empty afterwards and is not written again (feeds and
+   * drill-downs skip days past the retention).
+   */
+  async drop(): Promise<{ bytes_freed: number }> {
+    const bytes = this.ctx.storage.sql.databaseSize;
+    await this.ctx.storage.deleteAll();
+    return { bytes_freed: bytes };
+  }
+
   /** Forgets everything (admin reset). */
   async reset(): Promise<void> {
     await this.ctx.storage.deleteAll();

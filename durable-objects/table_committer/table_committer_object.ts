@@ -22,10 +22,10 @@ import {
   type MaintenanceJob,
   type MaintenancePolicy,
 } from "./maintenance_core.ts";
+import { ClaimStore } from "./claim_store_binding.ts";
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS stages (stage_id TEXT PRIMARY KEY, files TEXT NOT NULL, file_count INTEGER NOT NULL, rows INTEGER NOT NULL, duplicates INTEGER NOT NULL, staged_at INTEGER NOT NULL, commit_id TEXT)",
   "CREATE TABLE IF NOT EXISTS stage_owners (owner TEXT PRIMARY KEY, stage_id TEXT NOT NULL) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS commits (commit_id TEXT PRIMARY KEY, state TEXT NOT NULL, created_at INTEGER NOT NULL)",
@@ -38,14 +38,12 @@ const SCHEMA = [
 /** Files of stages not yet committed (`stages.files` holds them for stages staged before stage_files). */
 const STAGE_FILES =
   "COALESCE(sf.files, s.files) AS files FROM stages s LEFT JOIN stage_files sf USING (stage_id)";
+/** Owners whose batch is staged and not committed yet: their claims outlive the horizon. */
+const PENDING_OWNERS =
+  "SELECT so.owner FROM stage_owners so JOIN stages s ON s.stage_id = so.stage_id WHERE s.commit_id IS NULL OR s.commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done')";
 const COMMIT_NOW_FILES = 200;
 const RETRY_MS = 5_000;
 const HOUR_MS = 3_600_000;
-
-/** Claims the keys of JSON array ?1 for owner ?2 at ?3; returns the keys that are the owner's. */
-const CLAIM_KEYS =
-  `INSERT INTO claims (key, owner, claimed_at) SELECT value, ?2, ?3 FROM json_each(?1) WHERE true
-  ON CONFLICT (key) DO UPDATE SET claimed_at = claimed_at WHERE owner = excluded.owner RETURNING key`;
 
 /**
  * TableCommitter: the only writer of one Iceberg table's metadata. Keeps the table's
@@ -57,27 +55,21 @@ export class TableCommitter extends DurableObject<Env> {
   // Commits and partition replacements each await R2; one at a time keeps each snapshot's
   // parent the one the previous job produced (the R2 create-if-absent still guards other writers).
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #claims: ClaimStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     for (const statement of SCHEMA) ctx.storage.sql.exec(statement);
+    this.#claims = new ClaimStore(ctx.storage.sql);
   }
 
   /** Claims keys for owners: a key belongs to the first owner that claimed it, forever. */
   claim(table: string, requests: ClaimRequest[]): ClaimResult {
     this.#bind(table);
-    const sql = this.ctx.storage.sql;
     const now = Date.now();
     const newKeys: Record<string, string[]> = {};
     this.ctx.storage.transactionSync(() => {
-      for (const { owner, keys } of requests) {
-        // One statement per owner (SQLite reads the keys from one JSON array): a key is new
-        // to this owner when it was absent or is already this owner's (a redelivery).
-        const won = new Set(
-          sql.exec<{ key: string }>(CLAIM_KEYS, JSON.stringify(keys), owner, now).toArray().map((r) => r.key),
-        );
-        newKeys[owner] = keys.filter((key) => won.has(key));
-      }
+      for (const { owner, keys } of requests) newKeys[owner] = this.#claims.claim(owner, keys, now);
     });
     return { newKeys, stagedOwners: this.stagedOwners(table, requests.map((r) => r.owner)) };
   }
@@ -241,22 +233,22 @@ export class TableCommitter extends DurableObject<Env> {
   /**
    * Forgets dedup state older than `horizonMs` before `nowMs`: claims (silver event ids, bronze
    * identities) and the stages/owners of committed batches. A duplicate older than the horizon
-   * can no longer arrive (see claimHorizonMs). Pending stages and their owners' claims stay.
+   * can no longer arrive (see claimHorizonMs). Claims go by whole UTC days of claim time (a day
+   * table is dropped once all of it is past the horizon: a claim lives the horizon plus up to a
+   * day); the claims of owners whose batch is still staged move to today's table first.
    */
   pruneClaims(table: string, horizonMs: number, nowMs: number): { claims: number; stages: number } {
     this.#bind(table);
     if (!Number.isFinite(horizonMs) || horizonMs < 3_600_000) {
       throw new RangeError(`horizonMs too small: ${horizonMs}`);
     }
+    if (!Number.isFinite(nowMs) || nowMs < 0) throw new RangeError(`bad nowMs: ${nowMs}`);
     const cutoff = nowMs - horizonMs;
     const sql = this.ctx.storage.sql;
     let claims = 0;
     let stages = 0;
     this.ctx.storage.transactionSync(() => {
-      claims = sql.exec(
-        "DELETE FROM claims WHERE claimed_at < ? AND owner NOT IN (SELECT so.owner FROM stage_owners so JOIN stages s ON s.stage_id = so.stage_id WHERE s.commit_id IS NULL OR s.commit_id NOT IN (SELECT commit_id FROM commits WHERE state = 'done'))",
-        cutoff,
-      ).rowsWritten;
+      claims = this.#claims.prune(cutoff, nowMs, PENDING_OWNERS);
       const done =
         "SELECT stage_id FROM stages WHERE staged_at < ? AND commit_id IN (SELECT commit_id FROM commits WHERE state = 'done')";
       sql.exec(`DELETE FROM stage_owners WHERE stage_id IN (${done})`, cutoff);
@@ -304,6 +296,7 @@ export class TableCommitter extends DurableObject<Env> {
     const table = this.#meta("table");
     await this.ctx.storage.deleteAll();
     for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
+    this.#claims.reinit();
     if (table) this.#bind(table);
   }
 

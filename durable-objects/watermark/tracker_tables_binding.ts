@@ -370,6 +370,35 @@ export class TrackerTables {
     return rows.length ? this.windows(rows[0].start, rows[0].start + 1)[0] : null;
   }
 
+  /**
+   * UTC days (start ms, ascending, at most `limit`) with windows in [the rollup drop watermark,
+   * `beforeMs`): the registry of EventsRollup days (every day with silver rows has windows).
+   */
+  rollupDaysBefore(beforeMs: number, limit: number): number[] {
+    return this.#sql.exec<{ day: number }>(
+      "SELECT DISTINCT start - start % 86400000 AS day FROM windows WHERE start >= ? AND start < ? ORDER BY day LIMIT ?",
+      this.rollupsDroppedBefore(),
+      beforeMs,
+      limit,
+    ).toArray().map((r) => r.day);
+  }
+
+  /** Day objects of EventsRollup before this time (ms) are deleted; 0 before the first drop. */
+  rollupsDroppedBefore(): number {
+    const rows = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'rollups_dropped_before'")
+      .toArray();
+    return rows.length ? Number(rows[0].v) : 0;
+  }
+
+  /** Moves the rollup drop watermark forward to `beforeMs` (never back). */
+  markRollupsDropped(beforeMs: number): void {
+    if (beforeMs <= this.rollupsDroppedBefore()) return;
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO meta (k, v) VALUES ('rollups_dropped_before', ?)",
+      String(beforeMs),
+    );
+  }
+
   /** Every registered window start. */
   allStarts(): number[] {
     return this.#sql.exec<{ start: number }>("SELECT start FROM windows ORDER BY start").toArray()

@@ -193,6 +193,29 @@ export class WatermarkTracker extends DurableObject<Env> {
     return this.#tables.latest();
   }
 
+  /**
+   * The UTC days (start ms, ascending, at most `maxDays`) before `beforeMs` whose EventsRollup
+   * objects have not been deleted yet, found from the window registry (every day with silver
+   * rows has windows); `complete` is false when more remain for another call.
+   */
+  rollupDaysToDrop(beforeMs: number, maxDays: number): { days: number[]; complete: boolean } {
+    if (!Number.isSafeInteger(maxDays) || maxDays < 1 || maxDays > 1000) {
+      throw new RangeError(`maxDays must be 1–1000, got ${maxDays}`);
+    }
+    const days = this.#tables.rollupDaysBefore(beforeMs, maxDays + 1);
+    return { days: days.slice(0, maxDays), complete: days.length <= maxDays };
+  }
+
+  /** Records that every EventsRollup day before `beforeMs` is deleted. */
+  markRollupsDropped(beforeMs: number): void {
+    this.#tables.markRollupsDropped(beforeMs);
+  }
+
+  /** Day objects of EventsRollup before this time (ms) are deleted (0: none yet). */
+  rollupsDroppedBefore(): number {
+    return this.#tables.rollupsDroppedBefore();
+  }
+
   /** Every window start ever registered (the admin reset clears their GoldWindows). */
   allStarts(): number[] {
     return this.#tables.allStarts();

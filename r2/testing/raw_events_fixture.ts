@@ -4,7 +4,11 @@
  * new SSE ids (bronze keeps them, silver counts them as duplicates) and `bad` lines that are not
  * JSON (quarantine). Ids, offsets and batch ids all carry `tag`, so fixtures never collide.
  */
-import type { RawEvent, RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
+import {
+  isCanaryEvent,
+  type RawEvent,
+  type RawEventsMessage,
+} from "../../durable-objects/stream_ingestor/batching.ts";
 
 /** Options of `buildRawEvents`. */
 export interface RawEventsFixtureOptions {
@@ -91,4 +95,21 @@ function recentChange(id: string, dtMs: number, i: number): string {
     server_name: "en.wikipedia.org",
     wiki: "enwiki",
   });
+}
+
+/**
+ * The source events of a recorded or synthetic stream's lines (e.g. testdata/synth-1000-seed7.jsonl),
+ * as the ingestor reads them: one Kafka offset per line from `firstOffset`, received 1 ms apart
+ * from `receivedAtMs`, canaries dropped (the ingestor drops them before the queue).
+ */
+export function eventsFromStreamLines(
+  lines: readonly string[],
+  firstOffset: number,
+  receivedAtMs: number,
+): RawEvent[] {
+  return lines.map((data, i) => ({
+    sse_id: `[{"topic":"eqiad.mediawiki.recentchange","partition":0,"offset":${firstOffset + i}}]`,
+    data,
+    received_at: receivedAtMs + i,
+  })).filter((e) => !isCanaryEvent(e.data));
 }

@@ -369,7 +369,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const streamUrl = replayUrl ? `${replayUrl}${REPLAY_STREAM_PATH}` : opts.streamUrl ?? "";
     // S3_ENDPOINT on: the catalog's engines read the table files from this Worker (issue 15).
     // Replays commit every 10 s (short runs, quick idle); live runs keep wrangler.toml's interval.
-    const replayVars: Record<string, string> = opts.live ? {} : { COMMIT_INTERVAL_SECONDS: "10" };
+    // Recordings and synth streams carry past event times: their drill-down days stay (10 years).
+    const replayVars: Record<string, string> = opts.live
+      ? {}
+      : { COMMIT_INTERVAL_SECONDS: "10", ROLLUP_RETENTION_DAYS: "3650" };
     const vars: Record<string, string> = {
       ADMIN_TOKEN: token,
       AUTO_START: "false",

@@ -119,6 +119,12 @@ function count(sql: SqlStorage, table: string): number {
   return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
 }
 
+/** Claims in every day table of a committer (the tables claim_buckets lists). */
+function claimRows(sql: SqlStorage): number {
+  const tables = sql.exec<{ name: string }>("SELECT name FROM claim_buckets").toArray();
+  return tables.reduce((n, t) => n + count(sql, t.name), 0);
+}
+
 function report(store: string, rows: number, bytes: number, unit = "row"): number {
   const per = bytes / rows;
   console.log(`bounded-state: ${store}: ${rows} ${unit}s took ${bytes} B = ${per.toFixed(1)} B per ${unit}`);
@@ -141,14 +147,14 @@ describe("bounded dedup and bookkeeping state on real Durable Object storage", (
       await stub.claim(table, claimRequests(N, key));
       const filled = await sizeOf(stub);
       report(`${table} committer claims`, N, filled - empty, "key");
-      // A claim made now is inside the horizon; 9 days and 1 ms later it is past it.
+      // Claims go by UTC day of claim time: today's are kept until the whole day is past the horizon.
       const now = Date.now();
+      const dayEnd = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
       expect(await stub.pruneClaims(table, horizon, now)).toEqual({ claims: 0, stages: 0 });
-      const fresh = claimRequests(PER_MESSAGE, key);
-      await stub.claim(table, fresh);
-      expect((await stub.pruneClaims(table, horizon, now + horizon + 1)).claims).toBe(N);
-      const left = await runInDurableObject(stub, (_i: unknown, state) => count(state.storage.sql, "claims"));
-      expect(left).toBe(PER_MESSAGE); // the claims of `fresh` were made after `now`: not past the horizon
+      expect(await stub.pruneClaims(table, horizon, dayEnd + horizon - 1)).toEqual({ claims: 0, stages: 0 });
+      expect((await stub.pruneClaims(table, horizon, dayEnd + horizon)).claims).toBe(N);
+      const left = await runInDurableObject(stub, (_i: unknown, state) => claimRows(state.storage.sql));
+      expect(left).toBe(0);
       await stub.claim(table, claimRequests(N, key));
       expect(await sizeOf(stub)).toBeLessThanOrEqual(filled * 1.05);
       await stub.reset();

@@ -6,8 +6,10 @@
 import { inject } from "vitest";
 import type { Recomputation } from "../e2e/lib/recompute.ts";
 import { goldOf, judgedOf } from "../e2e/lib/recompute_sql.ts";
+import type { LakeAudit, LakeAuditOptions } from "../e2e/lib/lake_audit.ts";
 
 export type { GoldWindow, Recomputation } from "../e2e/lib/recompute.ts";
+export type { LakeAudit } from "../e2e/lib/lake_audit.ts";
 export { goldOf, judgedOf };
 
 async function ask<T>(route: string, body: unknown): Promise<T> {
@@ -54,15 +56,12 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
-/**
- * Reads table `table` under `<warehouse>/wiki/` of `bucket` with icebird and DuckDB: every
- * object of the table's folder is copied to the oracle, which reads the current snapshot.
- */
-export async function readLakeTable(
+/** Every object of table `table` under `<warehouse>/wiki/`, keyed relative to its folder, base64. */
+async function tableObjects(
   bucket: R2Bucket,
   warehouse: string,
   table: string,
-): Promise<LakeReadback> {
+): Promise<Record<string, string>> {
   const prefix = `${warehouse}/wiki/${table}/`;
   const objects: Record<string, string> = {};
   let cursor: string | undefined;
@@ -74,7 +73,33 @@ export async function readLakeTable(
     }
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
-  return ask("/lake", { table, objects });
+  return objects;
+}
+
+/**
+ * Reads table `table` under `<warehouse>/wiki/` of `bucket` with icebird and DuckDB: every
+ * object of the table's folder is copied to the oracle, which reads the current snapshot.
+ */
+export async function readLakeTable(
+  bucket: R2Bucket,
+  warehouse: string,
+  table: string,
+): Promise<LakeReadback> {
+  return ask("/lake", { table, objects: await tableObjects(bucket, warehouse, table) });
+}
+
+/**
+ * The maintenance audit (test/e2e/lib/lake_audit.ts) of table `table`: its objects copied to the
+ * oracle, checked by iceberg-check, read by icebird and DuckDB, every snapshot's referenced files
+ * listed, and the snapshots `options.readSnapshots` read back (time travel).
+ */
+export async function auditLakeTable(
+  bucket: R2Bucket,
+  warehouse: string,
+  table: string,
+  options: LakeAuditOptions,
+): Promise<LakeAudit> {
+  return ask("/lake-audit", { table, objects: await tableObjects(bucket, warehouse, table), options });
 }
 
 /** What DuckDB makes of rows admitted in a given order (DESIGN §3 lateness and formulas). */

@@ -9,7 +9,10 @@
  *   over `tables` given as JSON rows;
  * - `POST /lake {table, objects}` → writes a table's R2 objects (key relative to the table's
  *   folder → base64 bytes) to a temporary `wiki/<table>/…` tree and reads its current snapshot
- *   with icebird (metadata, manifests) and DuckDB `read_parquet` (rows).
+ *   with icebird (metadata, manifests) and DuckDB `read_parquet` (rows);
+ * - `POST /lake-audit {table, objects, options}` → the same tree audited by test/e2e/lib/lake_audit.ts
+ *   (iceberg-check over every snapshot, live files' sizes and sort order, every snapshot's
+ *   referenced files, chosen snapshots read back by icebird and DuckDB).
  * Test-only, loopback-only, bodies bounded; provided to the tests as `duckdbOracleUrl`.
  */
 import fs from "node:fs";
@@ -22,6 +25,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { TestProject } from "vitest/node";
 import { recomputeStream, recomputeTexts } from "../e2e/lib/recompute.ts";
 import { readLakeTable } from "../e2e/lib/lake_readback.ts";
+import { auditLakeTable, type LakeAuditOptions } from "../e2e/lib/lake_audit.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -64,8 +68,12 @@ async function runSql(tables: Record<string, Record<string, unknown>[]>, stateme
   }
 }
 
-/** Reads one table's current snapshot from its objects with icebird + DuckDB. */
-async function readLake(table: string, objects: Record<string, string>) {
+/** Writes a table's objects to a temporary `wiki/<table>/…` tree, runs `read` over it, removes it. */
+async function withTableTree<T>(
+  table: string,
+  objects: Record<string, string>,
+  read: (dir: string) => Promise<T>,
+): Promise<T> {
   if (!NAME.test(table)) throw new RangeError(`bad table name ${JSON.stringify(table)}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wikiflare-oracle-lake-"));
   try {
@@ -75,6 +83,15 @@ async function readLake(table: string, objects: Record<string, string>) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, Buffer.from(base64, "base64"));
     }
+    return await read(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads one table's current snapshot from its objects with icebird + DuckDB. */
+function readLake(table: string, objects: Record<string, string>) {
+  return withTableTree(table, objects, async (dir) => {
     const read = await readLakeTable(dir, table);
     return {
       rows: read.rows,
@@ -82,9 +99,17 @@ async function readLake(table: string, objects: Record<string, string>) {
       manifestRecordCount: read.manifestRecordCount,
       icebirdRows: read.icebirdRows.length,
     };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The maintenance audit of test/e2e/lib/lake_audit.ts over one table's objects (column names checked). */
+function auditLake(table: string, objects: Record<string, string>, options: LakeAuditOptions) {
+  for (const column of [options.keyColumn, options.sortColumn]) {
+    if (!NAME.test(column)) throw new RangeError(`bad column ${JSON.stringify(column)}`);
   }
+  const readSnapshots = (options.readSnapshots ?? []).slice(0, 100);
+  if (!readSnapshots.every((id) => /^[0-9]{1,20}$/.test(id))) throw new RangeError("bad snapshot id");
+  return withTableTree(table, objects, (dir) => auditLakeTable(dir, table, { ...options, readSnapshots }));
 }
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -98,6 +123,7 @@ async function answer(url: string, body: any): Promise<unknown> {
   if (url === "/recompute") return await recomputeTexts(body.lines);
   if (url === "/sql") return await runSql(body.tables ?? {}, body.sql);
   if (url === "/lake") return await readLake(body.table, body.objects);
+  if (url === "/lake-audit") return await auditLake(body.table, body.objects, body.options);
   throw new RangeError(`unknown path ${url}`);
 }
 

@@ -28,6 +28,10 @@ import {
 import { silverEventJson } from "./silver_json.ts";
 import { topPagesAcrossDays } from "../../durable-objects/events_rollup/top_pages_merge.ts";
 import { HTTPException } from "hono/http-exception";
+import {
+  rollupRetentionDays,
+  rollupsKeptFrom,
+} from "../../durable-objects/events_rollup/rollup_retention.ts";
 
 const ok = <T>(schema: T, description: string) => ({
   200: { description, content: { "application/json": { schema } } },
@@ -36,10 +40,22 @@ const ok = <T>(schema: T, description: string) => ({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The range, filters and echo of a validated query. */
-function scope(q: { from?: string; to?: string } & FiltersT) {
-  const range = resolveRange(q.from, q.to, Date.now());
+/**
+ * The range, filters and echo of a validated query; a range that starts before the rollups'
+ * retention (ROLLUP_RETENTION_DAYS: those day objects are deleted) is a 400 naming the first
+ * kept time, rather than zeros for days that are gone.
+ */
+function scope(env: Env, q: { from?: string; to?: string } & FiltersT) {
+  const now = Date.now();
+  const range = resolveRange(q.from, q.to, now);
   if (!range.ok) throw new HTTPException(400, { message: range.message });
+  const days = rollupRetentionDays(env.ROLLUP_RETENTION_DAYS);
+  const keptFrom = rollupsKeptFrom(now, days);
+  if (range.from < keptFrom) {
+    throw new HTTPException(400, {
+      message: `the drill-downs keep the last ${days} days: "from" must be ${iso(keptFrom)} or later`,
+    });
+  }
   const filters: FiltersT = {};
   if (q.wiki !== undefined) filters.wiki = q.wiki;
   if (q.user_type !== undefined) filters.user_type = q.user_type;
@@ -64,7 +80,7 @@ export const eventsRoutes = openApiRoutes()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { rollup, echo } = scope(q);
+      const { rollup, echo } = scope(c.env, q);
       const bucketMs = BUCKET_MS[q.bucket];
       const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.timeseries(rollup, bucketMs)));
       const points = fillBuckets(rollup.from, rollup.to, bucketMs, parts.flat()).map((p) => ({
@@ -84,7 +100,7 @@ export const eventsRoutes = openApiRoutes()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { rollup, echo } = scope(q);
+      const { rollup, echo } = scope(c.env, q);
       const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.breakdown(rollup, q.by)));
       return c.json({ ...echo, by: q.by, rows: mergeCounts(parts, q.limit) }, 200);
     },
@@ -99,7 +115,7 @@ export const eventsRoutes = openApiRoutes()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { rollup, echo } = scope(q);
+      const { rollup, echo } = scope(c.env, q);
       // Exact across days by the threshold algorithm: each day's top k, then keyed counts.
       const days = rollups(c.env, rollup).map((s) => ({
         top: (k: number | null) => s.topPages(rollup, k),
@@ -125,7 +141,7 @@ export const eventsRoutes = openApiRoutes()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { rollup, echo } = scope(q);
+      const { rollup, echo } = scope(c.env, q);
       const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.recent(rollup, q.limit)));
       return c.json({ ...echo, events: mergeRecent(parts, q.limit).map(silverEventJson) }, 200);
     },

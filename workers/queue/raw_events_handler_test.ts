@@ -2,11 +2,9 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../main.ts";
-import {
-  isCanaryEvent,
-  packMessages,
-  type RawEventsMessage,
-} from "../../durable-objects/stream_ingestor/batching.ts";
+import { packMessages, type RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
+import { eventsFromStreamLines } from "../../r2/testing/raw_events_fixture.ts";
+import { deliverRawEvents } from "../../test/workerd/queue_delivery.ts";
 import { committerName } from "../../durable-objects/table_committer/committer_core.ts";
 import { readLakeTable, recomputeFixture } from "../../test/workerd/duckdb_oracle.ts";
 import synth from "../../testdata/synth-1000-seed7.jsonl?raw";
@@ -17,11 +15,7 @@ const TABLES = ["bronze_wiki_events", "silver_wiki_events", "quarantine_wiki_eve
 /** The fixture's lines as source events (canaries are dropped by the ingestor, before the queue). */
 function eventsFromFixture() {
   const lines = synth.split("\n").filter((l) => l.length > 0);
-  return lines.map((data, i) => ({
-    sse_id: `[{"topic":"eqiad.mediawiki.recentchange","partition":0,"offset":${1_000_000 + i}}]`,
-    data,
-    received_at: Date.UTC(2026, 0, 1, 1, 0, 0) + i,
-  })).filter((e) => !isCanaryEvent(e.data));
+  return eventsFromStreamLines(lines, 1_000_000, Date.UTC(2026, 0, 1, 1, 0, 0));
 }
 
 function pack(maxMessageBytes: number, prefix: string): RawEventsMessage[] {
@@ -29,15 +23,7 @@ function pack(maxMessageBytes: number, prefix: string): RawEventsMessage[] {
   return packMessages(eventsFromFixture(), { maxMessageBytes, newBatchId: () => `${prefix}-${n++}` });
 }
 
-async function deliver(messages: RawEventsMessage[], attempts = 1) {
-  const batch = createMessageBatch(
-    "wiki-raw-events",
-    messages.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
-}
+const deliver = deliverRawEvents;
 
 /** This fixture's rows in each layer's current snapshot, read by icebird + DuckDB (not the committers' counters). */
 async function lakeRows(validIds: Set<string>) {

@@ -102,7 +102,7 @@ export function runIcebergCheck(tableDir: string, root = REPO_ROOT): IcebergChec
 }
 
 /** Maps `s3://bucket/…/wiki/<table>` URIs (and icebird's https rewrite of them) into `tableDir`. */
-function makeResolver(location: string, tableDir: string): (uri: string) => string | null {
+export function makeResolver(location: string, tableDir: string): (uri: string) => string | null {
   const base = location.replace(/\/+$/, "");
   return (uri) => {
     let s = uri;
@@ -114,7 +114,10 @@ function makeResolver(location: string, tableDir: string): (uri: string) => stri
 }
 
 /** Runs `fn` with global fetch answering table URIs from local files (icebird reads through fetch). */
-async function withLocalFetch<T>(resolve: (uri: string) => string | null, fn: () => Promise<T>): Promise<T> {
+export async function withLocalFetch<T>(
+  resolve: (uri: string) => string | null,
+  fn: () => Promise<T>,
+): Promise<T> {
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
