@@ -255,7 +255,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   stack = await startLocalStack({
     files: [STREAM],
-    speed: 6,
+    speed: 15,
     port: 0,
     persistDir: path.join(RUN_DIR, "state"),
     logsDir: path.join(RUN_DIR, "logs"),
