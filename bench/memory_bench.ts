@@ -150,6 +150,13 @@ appendResults(
     "encode's need and never shrinks, so 'after' is what the isolate keeps. Node counts it in `external`; it is " +
     "subtracted from the JS columns. 'JS peak + wasm after' approximates the isolate's total for the batch; the " +
     "Workers limit is 128 MB per isolate, the goal 64 MB.",
+    `parquet-wasm memory after each file's encode (median): bronze ${mb(consumer, "wasm_bronze")} (file ${
+      mb(consumer, "bytes_bronze")
+    }, ${med(consumer, "bronze")} rows with their raw JSON), silver ${mb(consumer, "wasm_silver")} (file ${
+      mb(consumer, "bytes_silver")
+    }, ${med(consumer, "silver")} rows), quarantine ${mb(consumer, "wasm_quarantine")} (${
+      med(consumer, "quarantine")
+    } rows); the files are encoded in that order.`,
     "Not measured inside workerd: a workerd process's RSS also holds the runtime, every other isolate and the " +
     "local simulators, and Node cannot sample an isolate's heap inside it.",
     `Load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}–${

@@ -58,15 +58,18 @@ function rpc<T>(s: Sampler, args: unknown[], answer: () => T): Promise<T> {
 }
 
 /** Bindings for `ingestMessages`: every object call is an RPC stand-in, R2 keeps nothing. */
-function standInEnv(s: Sampler): unknown {
+function standInEnv(s: Sampler, wasmAfterPut: Record<string, number>, wasmBytes: () => number): unknown {
   const stub = <T>(methods: T) => ({ getByName: () => methods });
   const env = {
     LAKE_BUCKET_NAME: "wikiflare-lake",
     WAREHOUSE: "bench",
     LAKE: {
       get: () => Promise.resolve(null),
-      put: (_key: string, bytes: Uint8Array) => {
+      put: (key: string, bytes: Uint8Array) => {
         s.sample(); // the encoded file is alive here, with the encoder's garbage
+        const table = /(bronze|silver|quarantine)_wiki_events/.exec(key)?.[1] ?? "other";
+        wasmAfterPut[`wasm_${table}`] = wasmBytes();
+        wasmAfterPut[`bytes_${table}`] = (wasmAfterPut[`bytes_${table}`] ?? 0) + bytes.length;
         return Promise.resolve({ size: bytes.length });
       },
     },
@@ -133,7 +136,8 @@ export async function runConsumerChild(batchFile: string): Promise<Record<string
     return decoded.message;
   });
   s.sample();
-  const report = await ingestMessages(standInEnv(s), messages);
+  const perTable: Record<string, number> = {};
+  const report = await ingestMessages(standInEnv(s, perTable, wasmBytes), messages);
   s.sample();
   return {
     peak: s.peak,
@@ -144,6 +148,7 @@ export async function runConsumerChild(batchFile: string): Promise<Record<string
     bronze: report.bronze,
     silver: report.silver,
     quarantine: report.quarantine,
+    ...perTable,
   };
 }
 
