@@ -171,7 +171,10 @@ function badValue(column: ColumnSpec, value: unknown, row: number, want: string)
   );
 }
 
-/** UTF-8 of every string into one growing buffer (no array buffer per string). */
+/**
+ * UTF-8 of every string into one buffer (no array buffer per string): sized for ASCII, and when a
+ * string does not fit, grown once to what the rest needs at the bytes per character seen so far.
+ */
 function encodeStrings(values: readonly (string | null)[]): { valueOffsets: Int32Array; data: Uint8Array } {
   const encoder = new TextEncoder();
   const valueOffsets = new Int32Array(values.length + 1);
@@ -179,18 +182,21 @@ function encodeStrings(values: readonly (string | null)[]): { valueOffsets: Int3
   for (const v of values) if (v !== null) chars += v.length;
   let buffer = new Uint8Array(chars + 64);
   let at = 0;
+  let done = 0; // characters encoded so far
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== null && v.length > 0) {
       let result = encoder.encodeInto(v, buffer.subarray(at));
       if (result.read < v.length) {
-        // Not ASCII after all: grow (UTF-8 takes at most 3 bytes per UTF-16 unit) and write it again.
-        const grown = new Uint8Array(Math.max(Math.ceil(buffer.length * 1.5), at + v.length * 3));
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: room for this string at worst, the rest as seen.
+        const rest = Math.ceil((chars - done - v.length) * Math.max(1, at / Math.max(1, done)) * 1.1);
+        const grown = new Uint8Array(at + v.length * 3 + rest + 64);
         grown.set(buffer.subarray(0, at));
         buffer = grown;
         result = encoder.encodeInto(v, buffer.subarray(at));
       }
       at += result.written;
+      done += v.length;
     }
     valueOffsets[i + 1] = at;
   }
