@@ -66,33 +66,35 @@ function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[]
   const length = rows.length;
   const valid = new Uint8Array(Math.ceil(length / 8));
   let nullCount = 0;
-  const values = rows.map((row, i) => {
-    const value = (row as unknown as Record<string, unknown>)[column.name];
+  const values: unknown[] = new Array(length);
+  for (let i = 0; i < length; i++) {
+    const value = (rows[i] as unknown as Record<string, unknown>)[column.name];
     if (value === null || value === undefined) {
       if (column.required) throw new TypeError(`Row ${i}: required column ${column.name} is ${value}`);
       nullCount++;
-      return null;
+      values[i] = null;
+      continue;
     }
     valid[i >> 3] |= 1 << (i & 7);
-    return checkValue(column, value, i);
-  });
+    values[i] = checkValue(column, value, i);
+  }
   const nullBitmap = nullCount ? valid : undefined;
   const base = { length, nullCount, nullBitmap };
+  // Plain loops into preallocated buffers: no per-value objects (BigInts, encoded strings) that
+  // outlive a scavenge, which made the cost per row grow with the rows per file.
   switch (column.type) {
     case "string":
       return makeData({ ...base, type: type as Utf8, ...encodeStrings(values as (string | null)[]) });
-    case "int":
-      return makeData({
-        ...base,
-        type: type as Int32,
-        data: Int32Array.from(values, (v) => (v ?? 0) as number),
-      });
-    case "double":
-      return makeData({
-        ...base,
-        type: type as Float64,
-        data: Float64Array.from(values, (v) => (v ?? 0) as number),
-      });
+    case "int": {
+      const data = new Int32Array(length);
+      for (let i = 0; i < length; i++) data[i] = (values[i] ?? 0) as number;
+      return makeData({ ...base, type: type as Int32, data });
+    }
+    case "double": {
+      const data = new Float64Array(length);
+      for (let i = 0; i < length; i++) data[i] = (values[i] ?? 0) as number;
+      return makeData({ ...base, type: type as Float64, data });
+    }
     case "boolean":
       return makeData({ ...base, type: type as Bool, data: packBits(values as (boolean | null)[]) });
     case "long":
@@ -100,60 +102,110 @@ function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[]
       return makeData({
         ...base,
         type: type as Int64,
-        data: BigInt64Array.from(values, (v) => (v ?? 0n) as bigint),
+        data: encodeInt64(values as (number | bigint | null)[], column.type === "timestamptz" ? 1000 : 1),
       });
   }
 }
 
-/** Validates one non-null value; returns it in its storage form (BigInt for long/timestamptz). */
+const TWO_32 = 2 ** 32;
+
+/**
+ * 64-bit integers as little-endian words (Arrow's byte order, and the typed arrays' on every
+ * platform that runs this): a value × `scale` that is a safe integer is written as two 32-bit
+ * words without a BigInt; anything larger goes through BigInt, exactly.
+ */
+function encodeInt64(values: readonly (number | bigint | null)[], scale: 1 | 1000): BigInt64Array {
+  const data = new BigInt64Array(values.length);
+  const words = new Int32Array(data.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) continue;
+    if (typeof v === "bigint") {
+      data[i] = v * BigInt(scale);
+      continue;
+    }
+    const scaled = v * scale;
+    if (Number.isSafeInteger(scaled)) {
+      words[2 * i] = scaled | 0;
+      words[2 * i + 1] = Math.floor(scaled / TWO_32) | 0;
+    } else {
+      data[i] = BigInt(v) * BigInt(scale);
+    }
+  }
+  return data;
+}
+
+/** Validates one non-null value; returns it (range-checked numbers stay numbers). */
 function checkValue(column: ColumnSpec, value: unknown, row: number): unknown {
-  const bad = (want: string) =>
-    new TypeError(`Row ${row}: column ${column.name} (${column.type}) needs ${want}, got ${describe(value)}`);
   switch (column.type) {
     case "string":
-      if (typeof value !== "string") throw bad("a string");
+      if (typeof value !== "string") throw badValue(column, value, row, "a string");
       return value;
     case "int":
       if (!Number.isInteger(value) || (value as number) < INT32_MIN || (value as number) > INT32_MAX) {
-        throw bad("a 32-bit integer");
+        throw badValue(column, value, row, "a 32-bit integer");
       }
       return value;
-    case "long": {
-      const big = typeof value === "bigint"
-        ? value
-        : Number.isSafeInteger(value)
-        ? BigInt(value as number)
-        : null;
-      if (big === null || big < INT64_MIN || big > INT64_MAX) throw bad("a safe integer or a 64-bit BigInt");
-      return big;
-    }
+    case "long":
+      if (
+        typeof value === "bigint" ? value >= INT64_MIN && value <= INT64_MAX : Number.isSafeInteger(value)
+      ) {
+        return value;
+      }
+      throw badValue(column, value, row, "a safe integer or a 64-bit BigInt");
     case "double":
-      if (typeof value !== "number") throw bad("a number");
+      if (typeof value !== "number") throw badValue(column, value, row, "a number");
       return value;
     case "boolean":
-      if (typeof value !== "boolean") throw bad("a boolean");
+      if (typeof value !== "boolean") throw badValue(column, value, row, "a boolean");
       return value;
     case "timestamptz":
-      if (!Number.isSafeInteger(value)) throw bad("integer epoch milliseconds");
-      return BigInt(value as number) * 1000n;
+      if (!Number.isSafeInteger(value)) throw badValue(column, value, row, "integer epoch milliseconds");
+      return value;
   }
 }
 
+function badValue(column: ColumnSpec, value: unknown, row: number, want: string): TypeError {
+  return new TypeError(
+    `Row ${row}: column ${column.name} (${column.type}) needs ${want}, got ${describe(value)}`,
+  );
+}
+
+/**
+ * UTF-8 of every string into one buffer (no array buffer per string): sized for ASCII, and when a
+ * string does not fit, grown once to what the rest needs at the bytes per character seen so far.
+ */
 function encodeStrings(values: readonly (string | null)[]): { valueOffsets: Int32Array; data: Uint8Array } {
   const encoder = new TextEncoder();
-  const parts = values.map((v) => (v === null ? new Uint8Array(0) : encoder.encode(v)));
   const valueOffsets = new Int32Array(values.length + 1);
-  for (let i = 0; i < parts.length; i++) valueOffsets[i + 1] = valueOffsets[i] + parts[i].length;
-  const data = new Uint8Array(valueOffsets[values.length]);
-  parts.forEach((p, i) => data.set(p, valueOffsets[i]));
-  return { valueOffsets, data };
+  let chars = 0;
+  for (const v of values) if (v !== null) chars += v.length;
+  let buffer = new Uint8Array(chars + 64);
+  let at = 0;
+  let done = 0; // characters encoded so far
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && v.length > 0) {
+      let result = encoder.encodeInto(v, buffer.subarray(at));
+      if (result.read < v.length) {
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: room for this string at worst, the rest as seen.
+        const rest = Math.ceil((chars - done - v.length) * Math.max(1, at / Math.max(1, done)) * 1.1);
+        const grown = new Uint8Array(at + v.length * 3 + rest + 64);
+        grown.set(buffer.subarray(0, at));
+        buffer = grown;
+        result = encoder.encodeInto(v, buffer.subarray(at));
+      }
+      at += result.written;
+      done += v.length;
+    }
+    valueOffsets[i + 1] = at;
+  }
+  return { valueOffsets, data: buffer.subarray(0, at) };
 }
 
 function packBits(values: readonly (boolean | null)[]): Uint8Array {
   const bits = new Uint8Array(Math.ceil(values.length / 8));
-  values.forEach((v, i) => {
-    if (v) bits[i >> 3] |= 1 << (i & 7);
-  });
+  for (let i = 0; i < values.length; i++) if (values[i]) bits[i >> 3] |= 1 << (i & 7);
   return bits;
 }
 

@@ -117,6 +117,29 @@ describe("encodeParquet", () => {
     });
   });
 
+  it("keeps ASCII strings followed by multi-byte ones and negative longs exactly", async ({ expect }) => {
+    const texts = ["plain", "", "still ascii", "Ünïcødé ✓", "😀".repeat(50), "a\u0000b", "Ω"];
+    const rows = texts.map((raw_json, i): BronzeRow => ({
+      event_key: `k${i}`,
+      raw_json,
+      topic: i % 2 ? null : "t",
+      partition: null,
+      offset: -(2 ** 40) - i,
+      kafka_timestamp: -1 - i,
+      ingestion_time: 1_700_000_000_000 + i,
+    }));
+    const file = await writeTemp(BRONZE, rows);
+    const back = await db.rows(
+      `SELECT raw_json, topic, "offset", epoch_us(kafka_timestamp) AS k FROM read_parquet(${file}) ORDER BY event_key`,
+    );
+    expect(back).toEqual(rows.map((r) => ({
+      raw_json: r.raw_json,
+      topic: r.topic,
+      offset: BigInt(r.offset!),
+      k: BigInt(r.kafka_timestamp!) * 1000n,
+    })));
+  });
+
   it("writes an empty file with the full schema", async ({ expect }) => {
     const file = await writeTemp(GOLD, []);
     expect(await db.jsonRows(`SELECT count(*)::INT AS n FROM read_parquet(${file})`)).toEqual([{ n: 0 }]);
