@@ -116,11 +116,9 @@ export function assessHealth(
       const last = lastCommitAge === null
         ? "no commit yet"
         : `last commit ${Math.round(lastCommitAge)} s ago`;
+      const pending = `${table.pending_rows} rows pending for ${Math.round(waited)} s`;
       reasons.push(
-        `${table.table}: last commit too old: ${table.pending_rows} rows pending for ${
-          Math.round(waited)
-        } s ` +
-          `(threshold ${t.maxCommitAgeSeconds} s; ${last})`,
+        `${table.table}: last commit too old: ${pending} (threshold ${t.maxCommitAgeSeconds} s; ${last})`,
       );
     }
   }

@@ -8,14 +8,12 @@ import { register } from "node:module";
 import { deserialize, serialize } from "node:v8";
 import {
   groupForSendBatch,
-  isCanaryEvent,
   isOversized,
   numberMessages,
   packMessages,
-  type RawEvent,
 } from "../../durable-objects/stream_ingestor/batching.ts";
 import { createSseReader, utf8Length } from "../../durable-objects/stream_ingestor/sse.ts";
-import { DEFAULT_FLUSH, shouldFlush } from "../../durable-objects/stream_ingestor/ingestor_state.ts";
+import { DEFAULT_FLUSH, PendingEvents } from "../../durable-objects/stream_ingestor/ingestor_state.ts";
 import { bronzeIdentity, eventKeyOf } from "../../r2/tables/event_identity.ts";
 import { decodeRawEventsMessage } from "../../workers/queue/message.ts";
 import { encodeFrame, makeEventId } from "../../scripts/lib/replay_frames.ts";
@@ -158,23 +156,16 @@ export async function runIngestorChild(streamFile: string): Promise<Record<strin
 
   const s = new Sampler(() => 0);
   const t0 = performance.now();
-  // #read: frames become pending events until the flush policy fires.
-  const pending: Array<{ event: RawEvent; canary: boolean; identity?: string }> = [];
-  let bytes = 0;
-  let firstAt: number | null = null;
-  const reader = createSseReader((frame) => {
-    const event: RawEvent = { sse_id: frame.id, data: frame.data, received_at: Date.now() };
-    pending.push({ event, canary: isCanaryEvent(frame.data) });
-    bytes += frame.data.length;
-    firstAt ??= event.received_at;
-  });
+  // #read: frames become pending events until the flush policy fires (the ingestor's own buffer).
+  const pending = new PendingEvents();
+  const reader = createSseReader((frame) => pending.add(frame, Date.now()));
   for (const chunk of chunks) {
     reader.push(chunk);
-    if (shouldFlush({ events: pending.length, bytes, firstAt }, Date.now(), DEFAULT_FLUSH)) break;
+    if (pending.isDue(Date.now(), DEFAULT_FLUSH)) break;
   }
   s.sample();
   // #flush: identities (the seen set is SQLite in the object), canaries out, pack, number, texts.
-  const read = pending.splice(0, pending.length);
+  const read = pending.take();
   const seen = new Set<string>();
   const batch = read.filter((p) => {
     p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));

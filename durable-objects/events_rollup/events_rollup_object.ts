@@ -83,24 +83,23 @@ const DIMS = "wiki, user_type, edit_size, change_type";
 const INSERT_ROWS = `INSERT INTO events (${COLUMNS.join(", ")})
   SELECT ${COLUMNS.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1) WHERE true
   ON CONFLICT DO NOTHING RETURNING json_array(event_time, event_id) AS k`;
+/** The rows just inserted: the JSON array ?1 of their `[event_time, event_id]` keys, joined by key. */
+const FRESH_ROWS = `FROM json_each(?1) AS fresh CROSS JOIN events
+   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true`;
 /**
  * Per-minute and per-hour counts and per-hour page counts of the rows whose keys are in the JSON
  * array ?1 of `[event_time, event_id]` (the rows just inserted), added to the existing buckets: one
  * statement per table, a primary-key lookup per row (the key list is the CROSS JOIN's outer loop).
  */
 const UPSERTS = [
-  `INSERT INTO agg_m SELECT event_time - event_time % ${MINUTE_MS}, ${DIMS}, count(*), sum(is_bot)
-   FROM json_each(?1) AS fresh CROSS JOIN events
-   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5
-   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
-  `INSERT INTO agg_h SELECT event_time - event_time % ${HOUR_MS}, ${DIMS}, count(*), sum(is_bot)
-   FROM json_each(?1) AS fresh CROSS JOIN events
-   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5
-   ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`,
+  ...Object.entries(AGG_TABLE).map(([unit, table]) =>
+    `INSERT INTO ${table} SELECT event_time - event_time % ${unit}, ${DIMS}, count(*), sum(is_bot)
+     ${FRESH_ROWS} GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT DO UPDATE SET events = events + excluded.events, bot = bot + excluded.bot`
+  ),
   `INSERT INTO pages_h SELECT event_time - event_time % ${HOUR_MS}, wiki, page_title, user_type, edit_size,
    change_type, max(server_name), count(*)
-   FROM json_each(?1) AS fresh CROSS JOIN events
-   ON event_time = fresh.value ->> 0 AND event_id = fresh.value ->> 1 WHERE true GROUP BY 1, 2, 3, 4, 5, 6
+   ${FRESH_ROWS} GROUP BY 1, 2, 3, 4, 5, 6
    ON CONFLICT DO UPDATE SET edits = edits + excluded.edits, server_name = max(coalesce(server_name,
    excluded.server_name), coalesce(excluded.server_name, server_name))`,
 ];

@@ -4,6 +4,7 @@
  */
 import { parseEventTime } from "../../r2/tables/event_time.ts";
 import { parseSseId } from "./sse.ts";
+import { isCanaryEvent, type RawEvent } from "./batching.ts";
 
 /** What the ingestor persists (one row per key in its SQLite `kv` table). */
 export interface IngestorState {
@@ -157,6 +158,57 @@ export function shouldFlush(
   if (pending.events === 0 || pending.firstAt === null) return false;
   return pending.events >= policy.maxEvents || pending.bytes >= policy.maxBytes ||
     now - pending.firstAt >= policy.maxWaitMs;
+}
+
+/** One event read from the stream and not flushed yet. */
+export interface PendingEvent {
+  event: RawEvent;
+  canary: boolean;
+  /** The source-event identity, set when the flush checks for re-reads. */
+  identity?: string;
+}
+
+/** The ingestor's read buffer: SSE frames become pending events until the flush policy fires. */
+export class PendingEvents {
+  #items: PendingEvent[] = [];
+  #bytes = 0;
+  #firstAt: number | null = null;
+
+  /** Adds one frame received at `at` (epoch ms). */
+  add(frame: { id: string | null; data: string }, at: number): void {
+    const event: RawEvent = { sse_id: frame.id, data: frame.data, received_at: at };
+    this.#items.push({ event, canary: isCanaryEvent(frame.data) });
+    this.#bytes += frame.data.length;
+    this.#firstAt ??= at;
+  }
+
+  /** How many events wait. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** When the oldest waiting event arrived (null when none waits). */
+  get firstAt(): number | null {
+    return this.#firstAt;
+  }
+
+  /** Whether `policy` says to flush at `now`. */
+  isDue(now: number, policy: FlushPolicy): boolean {
+    return shouldFlush(
+      { events: this.#items.length, bytes: this.#bytes, firstAt: this.#firstAt },
+      now,
+      policy,
+    );
+  }
+
+  /** Takes every waiting event, leaving the buffer empty. */
+  take(): PendingEvent[] {
+    const items = this.#items;
+    this.#items = [];
+    this.#bytes = 0;
+    this.#firstAt = null;
+    return items;
+  }
 }
 
 /** The R2 key an oversized event's text is spilled to (content-addressed, so a re-read rewrites the same key). */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { connectUrl, initialIngestorState, planStart, resumePointOf } from "./ingestor_state.ts";
+import {
+  connectUrl,
+  initialIngestorState,
+  PendingEvents,
+  planStart,
+  resumePointOf,
+} from "./ingestor_state.ts";
 
 const LIVE = "https://stream.example/v2/stream/recentchange";
 const FILE = "http://127.0.0.1:8788/v2/stream/recentchange";
@@ -48,5 +54,31 @@ describe("resumePointOf", () => {
   it("keeps the previous resume id when no frame had a usable id", () => {
     expect(resumePointOf(["{oops", null], good(7))).toBe(good(7));
     expect(resumePointOf([], null)).toBeNull();
+  });
+});
+
+describe("PendingEvents", () => {
+  const policy = { maxEvents: 3, maxBytes: 100, maxWaitMs: 250 };
+
+  it("holds frames as events with their canary mark until taken, and is due by count, bytes or wait", () => {
+    const pending = new PendingEvents();
+    expect(pending.isDue(0, policy)).toBe(false);
+    pending.add({ id: "a", data: '{"meta":{"domain":"canary"}}' }, 1_000);
+    pending.add({ id: null, data: "{}" }, 1_010);
+    expect(pending.size).toBe(2);
+    expect(pending.firstAt).toBe(1_000);
+    expect(pending.isDue(1_249, policy)).toBe(false);
+    expect(pending.isDue(1_250, policy)).toBe(true); // waited maxWaitMs
+    pending.add({ id: "c", data: "{}" }, 1_020);
+    expect(pending.isDue(1_020, policy)).toBe(true); // maxEvents
+    const taken = pending.take();
+    expect(taken.map((p) => [p.event.sse_id, p.canary, p.event.received_at])).toEqual([
+      ["a", true, 1_000],
+      [null, false, 1_010],
+      ["c", false, 1_020],
+    ]);
+    expect([pending.size, pending.firstAt, pending.isDue(9_999, policy)]).toEqual([0, null, false]);
+    pending.add({ id: "d", data: "x".repeat(100) }, 2_000);
+    expect(pending.isDue(2_000, policy)).toBe(true); // maxBytes
   });
 });

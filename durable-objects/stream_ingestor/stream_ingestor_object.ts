@@ -5,7 +5,6 @@ import { createSseReader, utf8Length } from "./sse.ts";
 import { bronzeIdentity, eventKeyOf } from "../../r2/tables/event_identity.ts";
 import {
   groupForSendBatch,
-  isCanaryEvent,
   isOversized,
   nextBackoffMs,
   numberMessages,
@@ -21,12 +20,13 @@ import {
   type IngestorState,
   type IngestorStatus,
   initialIngestorState,
+  type PendingEvent,
+  PendingEvents,
   planStart,
   type RateMeter,
   rateOf,
   recordRate,
   resumePointOf,
-  shouldFlush,
   spillKey,
   type StartRequest,
 } from "./ingestor_state.ts";
@@ -41,12 +41,6 @@ const MAX_MESSAGE_BYTES = 120_000 - SEQUENCE_TAG_BYTES;
 const SEEN_RETENTION_MS = 6 * 3_600_000;
 /** Flushes of at least this many events (a backlog, not the live rate) log their stage times. */
 const PROFILE_FLUSH_EVENTS = 1_000;
-
-interface Pending {
-  event: RawEvent;
-  canary: boolean;
-  identity?: string;
-}
 
 /** Options of `start()`. */
 export type IngestorStartOptions = StartRequest;
@@ -220,31 +214,19 @@ export class StreamIngestor extends DurableObject<Env> {
   }
 
   async #read(body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<void> {
-    const pending: Pending[] = [];
-    let bytes = 0;
-    let firstAt: number | null = null;
-    const reader = createSseReader((frame) => {
-      const event: RawEvent = { sse_id: frame.id, data: frame.data, received_at: Date.now() };
-      pending.push({ event, canary: isCanaryEvent(frame.data) });
-      bytes += frame.data.length;
-      firstAt ??= event.received_at;
-    });
-    const flush = async () => {
-      const batch = pending.splice(0, pending.length);
-      bytes = 0;
-      firstAt = null;
-      await this.#flush(batch);
-    };
+    const pending = new PendingEvents();
+    const reader = createSseReader((frame) => pending.add(frame, Date.now()));
+    const flush = () => this.#flush(pending.take());
     const stream = body.getReader();
     try {
       let next = stream.read();
       while (true) {
-        const wait = firstAt === null
+        const wait = pending.firstAt === null
           ? DEFAULT_FLUSH.maxWaitMs
-          : Math.max(0, DEFAULT_FLUSH.maxWaitMs - (Date.now() - firstAt));
+          : Math.max(0, DEFAULT_FLUSH.maxWaitMs - (Date.now() - pending.firstAt));
         const result = await readOrTimeout(next, wait);
         if (result === undefined) {
-          if (pending.length) await flush();
+          if (pending.size) await flush();
           else if (Date.now() - this.#lastResendCheck > 10_000) {
             this.#lastResendCheck = Date.now();
             await this.resendUnacknowledged();
@@ -264,19 +246,19 @@ export class StreamIngestor extends DurableObject<Env> {
           break;
         }
         reader.push(result.value);
-        if (shouldFlush({ events: pending.length, bytes, firstAt }, Date.now(), DEFAULT_FLUSH)) await flush();
+        if (pending.isDue(Date.now(), DEFAULT_FLUSH)) await flush();
         next = stream.read();
       }
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
       // Complete frames read so far are kept; an unterminated last frame is re-read on resume.
-      if (pending.length) await flush();
+      if (pending.size) await flush();
       stream.releaseLock();
     }
   }
 
-  async #flush(read: Pending[]): Promise<void> {
+  async #flush(read: PendingEvent[]): Promise<void> {
     if (read.length === 0) return;
     const started = Date.now();
     const batch = this.#withoutRereads(read);
@@ -337,8 +319,8 @@ export class StreamIngestor extends DurableObject<Env> {
   }
 
   /** Drops events read before (a resume by timestamp re-serves the same millisecond's events). */
-  #withoutRereads(read: Pending[]): Pending[] {
-    const fresh: Pending[] = [];
+  #withoutRereads(read: PendingEvent[]): PendingEvent[] {
+    const fresh: PendingEvent[] = [];
     for (const p of read) p.identity = bronzeIdentity(p.event, eventKeyOf(p.event.data));
     const skip = this.#seen.seenAmong(read.map((p) => p.identity!)); // read before, or earlier in this batch
     for (const p of read) {

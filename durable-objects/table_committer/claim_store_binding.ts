@@ -67,20 +67,16 @@ export class ClaimStore {
   #prune(cutoffMs: number, nowMs: number, keepOwnersSql: string): number {
     let dropped = 0;
     for (const b of this.#live(nowMs).filter((b) => isBucketPast(b.day, cutoffMs))) {
-      const kept = this.#sql.exec<{ key: string; owner: string }>(
-        `SELECT key, owner FROM ${b.name} WHERE owner IN (${keepOwnersSql})`,
-      ).toArray();
-      if (kept.length) {
-        const today = this.#today(nowMs);
-        for (const k of kept) {
-          this.#sql.exec(
-            `INSERT INTO ${today} (key, owner) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-            k.key,
-            k.owner,
-          );
-        }
+      const kept = this.#sql.exec<{ n: number }>(
+        `SELECT count(*) AS n FROM ${b.name} WHERE owner IN (${keepOwnersSql})`,
+      ).one().n;
+      if (kept) {
+        this.#sql.exec(
+          `INSERT INTO ${this.#today(nowMs)} (key, owner) SELECT key, owner FROM ${b.name}
+           WHERE owner IN (${keepOwnersSql}) ON CONFLICT DO NOTHING`,
+        );
       }
-      dropped += this.#sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${b.name}`).one().n - kept.length;
+      dropped += this.#sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${b.name}`).one().n - kept;
       this.#sql.exec(`DROP TABLE ${b.name}`);
       this.#sql.exec("DELETE FROM claim_buckets WHERE name = ?", b.name);
     }

@@ -280,19 +280,16 @@ export class IcebergTable {
     // appends expires ≈ 1,000 manifests, and reading them all at once broke the local R2 socket
     // in the 1 M-row maintenance bench.
     const withEntries = async (files: ManifestFile[]) => {
+      const read = async (file: ManifestFile) => ({
+        file,
+        entries: await decodeManifest(
+          (await this.#store.get(keyFromUri(this.location, this.prefix, file.manifest_path)))!,
+          this.#place(),
+        ),
+      });
       const out = [];
       for (let i = 0; i < files.length; i += 6) {
-        out.push(
-          ...await Promise.all(
-            files.slice(i, i + 6).map(async (file) => ({
-              file,
-              entries: await decodeManifest(
-                (await this.#store.get(keyFromUri(this.location, this.prefix, file.manifest_path)))!,
-                this.#place(),
-              ),
-            })),
-          ),
-        );
+        out.push(...await Promise.all(files.slice(i, i + 6).map(read)));
       }
       return out;
     };

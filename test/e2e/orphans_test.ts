@@ -100,6 +100,13 @@ function reapLater(pids: () => Iterable<number>) {
   });
 }
 
+/** Everything `proc` writes to its piped stdout and stderr, as one text so far. */
+function outputOf(proc: { stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null }) {
+  let text = "";
+  for (const stream of [proc.stdout, proc.stderr]) stream?.on("data", (d: Buffer) => text += String(d));
+  return () => text;
+}
+
 /** Waits until `text()` matches `pattern` (or the process exits / the deadline passes). */
 async function waitForOutput(
   text: () => string,
@@ -166,11 +173,10 @@ setInterval(() => {}, 1000);
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let err = "";
-    demo.stderr.on("data", (d: Buffer) => err += String(d));
+    const err = outputOf(demo);
     const code = await new Promise<number | null>((r) => demo.once("exit", (c) => r(c)));
     expect(code).toBe(1);
-    expect(err).toMatch(new RegExp(`port ${port} \\(the Worker\\) is already in use`));
+    expect(err()).toMatch(new RegExp(`port ${port} \\(the Worker\\) is already in use`));
     expect(fs.existsSync(path.join(path.dirname(persist), "logs", "replay.log"))).toBe(false);
   }, 60_000);
 
@@ -192,13 +198,12 @@ setInterval(() => {}, 1000);
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, ADMIN_TOKEN: "orphan-test" },
     });
-    let err = "";
-    demo.stderr.on("data", (d: Buffer) => err += String(d));
+    const err = outputOf(demo);
     let tree = new Map<number, string>();
     reapLater(() => tree.keys());
     const deadline = Date.now() + 150_000;
-    while (!/wikiflare is running \(demo mode\), reading http:\/\/127\.0\.0\.1:\d+\//.test(err)) {
-      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`demo did not start:\n${err}`);
+    while (!/wikiflare is running \(demo mode\), reading http:\/\/127\.0\.0\.1:\d+\//.test(err())) {
+      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`demo did not start:\n${err()}`);
       await sleep(500);
     }
     tree = descendants(demo.pid!);
@@ -240,16 +245,14 @@ setInterval(() => {}, 1000);
         JSON.stringify(`${process.execPath} ${script}; :`)
       }], { stdio: "inherit" }); setInterval(() => {}, 1000);`,
     ], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    middle.stdout.on("data", (d: Buffer) => out += String(d));
-    middle.stderr.on("data", (d: Buffer) => out += String(d));
-    await waitForOutput(() => out, /^ready$/m, middle, 30_000);
+    const out = outputOf(middle);
+    await waitForOutput(out, /^ready$/m, middle, 30_000);
     const tree = descendants(middle.pid!);
     reapLater(() => tree.keys());
     middle.kill("SIGKILL");
     await sleep(300);
     fs.writeFileSync(go, "");
-    await waitForOutput(() => out, /parent process [\d/]+ is gone: stopping every child process/, {
+    await waitForOutput(out, /parent process [\d/]+ is gone: stopping every child process/, {
       exitCode: null,
     }, 30_000);
     const watchdog = Number(fs.readFileSync(pidFile, "utf8"));
@@ -297,18 +300,16 @@ setInterval(() => {}, 1000);
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ADMIN_TOKEN: "orphan-test" },
     });
-    let out = "";
-    backfill.stdout.on("data", (d: Buffer) => out += String(d));
-    backfill.stderr.on("data", (d: Buffer) => out += String(d));
+    const out = outputOf(backfill);
     await waitForOutput(
-      () => out,
+      out,
       /backfill: replaying .* through http:\/\/127\.0\.0\.1:\d+/,
       backfill,
       60_000,
     );
     const tree = await waitForTree(backfill.pid!, [/watchdog\.ts/, /replay_server\.ts/], 10_000);
     reapLater(() => tree.keys());
-    const replayPort = Number(/through http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const replayPort = Number(/through http:\/\/127\.0\.0\.1:(\d+)/.exec(out())![1]);
     expect(await portFree(replayPort)).toBe(false);
     backfill.kill("SIGKILL"); // npm alone
     expect(await waitAllDead(tree, 30_000)).toEqual([]);
@@ -334,18 +335,17 @@ setInterval(() => {}, 1000);
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, ADMIN_TOKEN: "orphan-test" },
     });
-    let err = "";
-    start.stderr.on("data", (d: Buffer) => err += String(d));
+    const err = outputOf(start);
     let tree = new Map<number, string>();
     reapLater(() => tree.keys());
     const escaped = stream.replace(/[.]/g, "\\.");
     await waitForOutput(
-      () => err,
+      err,
       new RegExp(`wikiflare is running \\(live mode\\), reading ${escaped}\n`),
       start,
       150_000,
     );
-    expect(err).toContain(`warning: cannot reach the live Wikimedia stream at ${stream}`);
+    expect(err()).toContain(`warning: cannot reach the live Wikimedia stream at ${stream}`);
     tree = descendants(start.pid!);
     expect([...tree.values()].join("\n")).toMatch(/workerd/);
     start.kill("SIGKILL");
@@ -369,13 +369,12 @@ setInterval(() => {}, 1000);
       cwd: REPO_ROOT,
       stdio: ["ignore", "ignore", "pipe"],
     });
-    let err = "";
-    bench.stderr.on("data", (d: Buffer) => err += String(d));
+    const err = outputOf(bench);
     let tree = new Map<number, string>();
     reapLater(() => tree.keys());
     // Killed while its stack starts (workerd and the replay server exist, the load has not begun).
     tree = await waitForTree(bench.pid!, [/workerd/, /replay_server\.ts/], 150_000).catch((e) => {
-      throw new Error(`${e.message}\n${err.slice(-3000)}`);
+      throw new Error(`${e.message}\n${err().slice(-3000)}`);
     });
     bench.kill("SIGKILL");
     expect(await waitAllDead(tree, 30_000)).toEqual([]);

@@ -17,16 +17,11 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
 import synth from "../../testdata/synth-1000-seed7.jsonl?raw";
 import { packMessages } from "../../durable-objects/stream_ingestor/batching.ts";
-import { committerName } from "../../durable-objects/table_committer/committer_core.ts";
 import { maintenancePolicy } from "../../durable-objects/table_committer/maintenance_core.ts";
 import type { TableCommitter } from "../../durable-objects/table_committer/table_committer_object.ts";
-import { initParquet } from "../../r2/parquet/parquet_writer.ts";
-import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import { dataFileKey } from "../../r2/iceberg/paths.ts";
-import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
 import { SILVER } from "../../r2/tables/schemas.ts";
 import type { AnyRow, SilverRow } from "../../r2/tables/rows.ts";
 import { writeDataFiles, type WrittenFile } from "../../r2/testing/lake_fixture.ts";
@@ -34,6 +29,7 @@ import { eventsFromStreamLines } from "../../r2/testing/raw_events_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
 import { auditLakeTable, type LakeAudit, readLakeTable, recomputeLines } from "./duckdb_oracle.ts";
 import { deliverRawEvents } from "./queue_delivery.ts";
+import { openLakeTable } from "./lake_table.ts";
 
 const DAY_MS = 86_400_000;
 /** The fixture's first event day (2026-01-01). */
@@ -50,14 +46,7 @@ const ids = (rows: readonly AnyRow[]) => rows.map((r) => (r as SilverRow).event_
 
 describe("maintenance jobs on the real local R2 while a replayed stream commits", () => {
   it("keeps the silver table valid, complete and time-travelable after every step", async () => {
-    initParquet(wasm);
-    const store = new R2BlobStore(env.LAKE);
-    const table = new IcebergTable(store, {
-      spec: SILVER,
-      bucket: env.LAKE_BUCKET_NAME,
-      warehouse: env.WAREHOUSE,
-    });
-    const committer = env.TABLE_COMMITTER.getByName(committerName(SILVER.name));
+    const { store, table, committer } = openLakeTable(SILVER);
     const policy = {
       ...maintenancePolicy({}),
       snapshotMaxAgeHours: 0,

@@ -4,17 +4,13 @@
  * new ones; both parameters → 400, an unknown snapshot or a time before the first → 404; the
  * snapshot listing names the current snapshot id as a string.
  */
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
-import { committerName } from "../../durable-objects/table_committer/committer_core.ts";
-import { initParquet } from "../../r2/parquet/parquet_writer.ts";
-import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
-import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
 import { GOLD } from "../../r2/tables/schemas.ts";
 import type { GoldRow } from "../../r2/tables/rows.ts";
 import { writeDataFiles } from "../../r2/testing/lake_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
+import { openLakeTable } from "../../test/workerd/lake_table.ts";
 
 const fetchApp = (path: string) =>
   (exports as any).default.fetch(new Request(`http://wikiflare.test${path}`));
@@ -25,14 +21,7 @@ const pairs = (rows: { window_start: number | string; total_edits: number }[]) =
 
 describe("GET /api/kpis time travel", () => {
   it("answers a kept gold snapshot's windows, before and after a correction", async () => {
-    initParquet(wasm);
-    const store = new R2BlobStore(env.LAKE);
-    const table = new IcebergTable(store, {
-      spec: GOLD,
-      bucket: env.LAKE_BUCKET_NAME,
-      warehouse: env.WAREHOUSE,
-    });
-    const committer = env.TABLE_COMMITTER.getByName(committerName(GOLD.name));
+    const { store, table, committer } = openLakeTable(GOLD);
     // Distinct windows: sampleRows spreads window_start over the day.
     const original = (sampleRows(GOLD, 8, DAY, "w") as GoldRow[]).map((r, i) => ({
       ...r,

@@ -7,18 +7,14 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import wasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
-import { committerName } from "../../durable-objects/table_committer/committer_core.ts";
 import { maintenancePolicy } from "../../durable-objects/table_committer/maintenance_core.ts";
-import { initParquet } from "../../r2/parquet/parquet_writer.ts";
-import { R2BlobStore } from "../../r2/r2_blob_store_binding.ts";
 import { dataFileKey } from "../../r2/iceberg/paths.ts";
-import { IcebergTable } from "../../r2/iceberg/table_writer.ts";
 import { SILVER } from "../../r2/tables/schemas.ts";
 import type { AnyRow } from "../../r2/tables/rows.ts";
 import { writeDataFiles } from "../../r2/testing/lake_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
 import { auditTable, silverKey } from "../../r2/testing/table_audit.ts";
+import { openLakeTable } from "../../test/workerd/lake_table.ts";
 
 const auth = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const fetchApp = (path: string, init?: RequestInit) =>
@@ -29,14 +25,7 @@ const idOf = (r: AnyRow) => silverKey(r as unknown as Record<string, unknown>);
 
 describe("table maintenance through the TableCommitter", () => {
   it("expires snapshots and removes orphans while commits continue, losing no row", async () => {
-    initParquet(wasm);
-    const store = new R2BlobStore(env.LAKE);
-    const table = new IcebergTable(store, {
-      spec: SILVER,
-      bucket: env.LAKE_BUCKET_NAME,
-      warehouse: env.WAREHOUSE,
-    });
-    const committer = env.TABLE_COMMITTER.getByName(committerName(SILVER.name));
+    const { store, table, committer } = openLakeTable(SILVER);
     const committed: AnyRow[] = [];
     let n = 0;
     const stage = async (rows: AnyRow[]) => {
