@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- api [--events 50000] [--span 24h] [--duration 10] [--runs 1] [--connections 50,200]`
+ * `npm run bench -- api [--events 50000] [--span 24h] [--duration 10] [--runs 1] [--connections 50,200]
+ *  [--direct] [--only latest] [--profile] [--var K:V ...]`
  *
  * Loads the local stack with a synth stream (default 50,000 events over 24 h of event time), waits
  * until it is idle, then drives the read API with autocannon on loopback: `/api/kpis/latest`,
@@ -8,14 +9,27 @@
  * seconds. Reports requests/s, p50/p95/p99 latency (from every response's time) and errors.
  * `--direct` also sends every load straight to Miniflare's entry socket (the user workerd),
  * bypassing wrangler's HTTP proxy; every row splits the stack's CPU per request by process.
+ * `--only` keeps the endpoints whose name contains it; `--profile` samples a V8 CPU profile of the
+ * Worker's isolate over all the loads (bench/lib/cpu_profile.ts); `--var K:V` sets a Worker var.
  */
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
 import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
 import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
-import { findProcesses, listeningPorts } from "./lib/cpu_profile.ts";
+import {
+  describeProfile,
+  findProcesses,
+  keepBundleSourceMap,
+  listeningPorts,
+  type Profiling,
+  startCpuProfile,
+  symbolizeProfile,
+} from "./lib/cpu_profile.ts";
+import { writeFileSync } from "node:fs";
+import { REPO_ROOT } from "./lib/bench_stack.ts";
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +40,16 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     connections: { type: "string", default: "50,200" },
     direct: { type: "boolean", default: false },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+    var: { type: "string", multiple: true, default: [] },
   },
 });
+const extraVars = Object.fromEntries(values.var!.map((kv) => {
+  const i = kv.indexOf(":");
+  if (i < 1 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, i))) throw new RangeError(`--var K:V, got ${kv}`);
+  return [kv.slice(0, i), kv.slice(i + 1)];
+}));
 const events = Number(values.events);
 const duration = Number(values.duration);
 const runs = Number(values.runs);
@@ -73,13 +95,21 @@ async function entrySocketUrl(pids: number[]): Promise<string> {
 }
 
 /** One autocannon run against `url`; latencies from every response. */
+const loadSeen = { min: Infinity, max: 0 };
+const noteLoad = () => {
+  loadSeen.min = Math.min(loadSeen.min, loadavg()[0]!);
+  loadSeen.max = Math.max(loadSeen.max, loadavg()[0]!);
+};
+
 async function load(url: string, connections: number, pids: number[]): Promise<Measure> {
+  noteLoad();
   const times: number[] = [];
   const roles0 = cpuByRole(pids);
   const cpu0 = treeCpuSeconds(pids);
   const instance = autocannon({ url, connections, duration, pipelining: 1, timeout: 30 });
   instance.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   const r = await instance;
+  noteLoad();
   const cpuS = treeCpuSeconds(pids) - cpu0;
   const roles = new Map(
     [...cpuByRole(pids)].map((
@@ -107,8 +137,9 @@ const stack = await startLocalStack({
   port: 0,
   persistDir: join(dir, "state"),
   crons: ["* * * * *"],
-  vars: { RATE_LIMIT_READ_API: "off" }, // every load client is 127.0.0.1
+  vars: { RATE_LIMIT_READ_API: "off", ...extraVars }, // every load client is 127.0.0.1
 });
+let profileSummary: string | null = null;
 const results = new Map<string, Measure[]>();
 let loadS = 0;
 let direct: string | null = null;
@@ -129,7 +160,7 @@ try {
   const latest = await (await fetch(`${stack.url}/api/kpis/latest`)).json() as any;
   const end = Date.parse(latest.windows[0].window_end);
   const iso = (ms: number) => new Date(ms).toISOString();
-  const targets: Array<[string, string]> = [
+  const allTargets: Array<[string, string]> = [
     ["/api/kpis/latest", "/api/kpis/latest"],
     ["/api/kpis 24 h", `/api/kpis?from=${iso(end - 86_400_000)}&to=${iso(end)}`],
     [
@@ -141,6 +172,10 @@ try {
       `/api/events/timeseries?bucket=5m&from=${iso(end - 86_400_000)}&to=${iso(end)}`,
     ],
   ];
+  const targets = allTargets.filter(([name]) => !values.only || name.includes(values.only));
+  if (!targets.length) throw new RangeError(`--only ${values.only} matches no endpoint`);
+  let profiling: Profiling | undefined;
+  if (values.profile) profiling = await startCpuProfile(stack.pids, 1_000);
   for (let run = 0; run < runs; run++) {
     for (const [name, path] of targets) {
       const check = await fetch(`${stack.url}${path}`);
@@ -161,6 +196,14 @@ try {
         }
       }
     }
+  }
+  if (profiling) {
+    const profile = await profiling.stop();
+    const mapFile = join(dir, "main.js.map");
+    if (keepBundleSourceMap(REPO_ROOT, mapFile)) symbolizeProfile(profile, mapFile);
+    const file = join(dir, "worker.cpuprofile");
+    writeFileSync(file, JSON.stringify(profile));
+    profileSummary = describeProfile(profile, file.slice(REPO_ROOT.length + 1));
   }
 } finally {
   await stack.stop();
@@ -203,6 +246,14 @@ appendResults(
     "during the row's load ÷ responses; it includes the idle pipeline's own timers. By process: workerd = the user " +
     "workerd (Worker, DOs, simulators), the proxy = wrangler's HTTP proxy workerd, wrangler = its Node process. " +
     "_(direct)_ rows load Miniflare's entry socket of the user workerd, bypassing wrangler's proxy.",
-    "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
+    `Load average (1 min) around the loads: ${loadSeen.min.toFixed(2)}–${
+      loadSeen.max.toFixed(2)
+    } on 2 cores.`,
+    ...(Object.keys(extraVars).length
+      ? [
+        `Worker vars set for this run: ${Object.entries(extraVars).map(([k, v]) => `${k}=${v}`).join(", ")}.`,
+      ]
+      : []),
+    ...(profileSummary ? [`V8 CPU profile of the Worker isolate over all the loads: ${profileSummary}`] : []),
   ],
 );

@@ -19,11 +19,10 @@ import { REPO_ROOT, runDir, secs, startLocalStack, synthStream } from "./lib/ben
 import { type BaselineReport, duckdbBaseline } from "./lib/duckdb_baseline.ts";
 import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
 import {
-  type CpuProfile,
+  describeProfile,
   keepBundleSourceMap,
   type Profiling,
   startCpuProfile,
-  summarizeProfile,
   symbolizeProfile,
 } from "./lib/cpu_profile.ts";
 
@@ -101,20 +100,6 @@ interface RunResult {
 
 function roleDelta(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
   return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
-}
-
-function describeProfile(profile: CpuProfile, file: string): string {
-  const s = summarizeProfile(profile);
-  const busy = s.totalMs - (s.byFunction.find((f) => f.name.startsWith("(idle)"))?.ms ?? 0);
-  const pct = (ms: number) => `${((100 * ms) / Math.max(1, busy)).toFixed(1)} %`;
-  const fns = s.byFunction.filter((f) => !f.name.startsWith("(idle)")).slice(0, 25)
-    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
-  const files = s.byFile.filter((f) => f.name !== "((idle))").slice(0, 12)
-    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
-  return `${file}: ${(busy / 1000).toFixed(1)} s of samples not idle (of ${
-    (s.totalMs / 1000).toFixed(1)
-  } s). ` +
-    `Self time, top 25 functions: ${fns.join("; ")}. By file: ${files.join("; ")}`;
 }
 
 async function oneRun(run: number): Promise<RunResult> {

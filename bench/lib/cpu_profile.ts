@@ -5,7 +5,7 @@
  * talks to workerd directly: the listening ports of that process (from /proc) answer `/json/list`
  * with one target per isolate (the Worker with its Durable Objects is one isolate).
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { join } from "node:path";
 
@@ -146,19 +146,17 @@ export interface Profiling {
 
 /**
  * Copies wrangler's current bundle source map (`.wrangler/tmp/dev-*\/main.js.map` under `root`)
- * to `dest` while `wrangler dev` runs (it deletes the bundle when it stops); false when none.
+ * to `dest` while `wrangler dev` runs (it deletes the bundle when it stops); false when none. The
+ * newest one: a killed run leaves its directory behind, and an older bundle maps to wrong lines.
  */
 export function keepBundleSourceMap(root: string, dest: string): boolean {
   const tmp = join(root, ".wrangler", "tmp");
   if (!existsSync(tmp)) return false;
-  for (const d of readdirSync(tmp).filter((d) => d.startsWith("dev-"))) {
-    const map = join(tmp, d, "main.js.map");
-    if (existsSync(map)) {
-      copyFileSync(map, dest);
-      return true;
-    }
-  }
-  return false;
+  const maps = readdirSync(tmp).filter((d) => d.startsWith("dev-")).map((d) => join(tmp, d, "main.js.map"))
+    .filter((map) => existsSync(map)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!maps.length) return false;
+  copyFileSync(maps[0]!, dest);
+  return true;
 }
 
 /** Rewrites the bundle's call frames (`main.js`) to their original files and lines in place. */
@@ -235,4 +233,19 @@ function shortUrl(url: string): string {
   const i = url.indexOf("node_modules/");
   if (i >= 0) return url.slice(i);
   return url.replace(/^.*?\/(workers|durable-objects|r2|scripts|\.wrangler)\//, "$1/");
+}
+
+/** One paragraph: busy sample time, the top 25 functions by self time and the top 12 files. */
+export function describeProfile(profile: CpuProfile, file: string): string {
+  const s = summarizeProfile(profile);
+  const busy = s.totalMs - (s.byFunction.find((f) => f.name.startsWith("(idle)"))?.ms ?? 0);
+  const pct = (ms: number) => `${((100 * ms) / Math.max(1, busy)).toFixed(1)} %`;
+  const fns = s.byFunction.filter((f) => !f.name.startsWith("(idle)")).slice(0, 25)
+    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
+  const files = s.byFile.filter((f) => f.name !== "((idle))").slice(0, 12)
+    .map((f) => `${f.name} ${(f.ms / 1000).toFixed(2)} s (${pct(f.ms)})`);
+  return `${file}: ${(busy / 1000).toFixed(1)} s of samples not idle (of ${
+    (s.totalMs / 1000).toFixed(1)
+  } s). ` +
+    `Self time, top 25 functions: ${fns.join("; ")}. By file: ${files.join("; ")}`;
 }

@@ -259,6 +259,7 @@ beforeAll(async () => {
     port: 0,
     persistDir: path.join(RUN_DIR, "state"),
     logsDir: path.join(RUN_DIR, "logs"),
+    vars: { RATE_LIMIT_READ_API: "off" }, // the closed-loop clients below all come from 127.0.0.1
   });
   for (let i = 0; i < 120; i++) {
     const h = await stack.health();
@@ -299,6 +300,44 @@ describe("the dashboards in a browser", () => {
     expect(await kpis.$eval("#newest [data-final]", (el) => el.getAttribute("data-final"))).toBe("false");
     await monitor.close();
     await kpis.close();
+  });
+
+  it("answers 50 closed-loop clients on each read route the pages use while ingesting, every request its own 200", async () => {
+    // The routes share one read among concurrent requests (workers/http/shared_read_routes.ts); every
+    // request must still get its own 200 (a response built in another request's I/O context fails
+    // with "Cannot perform I/O on behalf of a different request").
+    const latest = (await api("/api/kpis/latest")).windows[0];
+    const to = Date.parse(latest.window_end);
+    const range = `from=${new Date(to - 3_600_000).toISOString()}&to=${new Date(to).toISOString()}`;
+    const routes = [
+      "/api/kpis/latest",
+      `/api/kpis?${range}`,
+      `/api/events/timeseries?${range}&bucket=5m`,
+      `/api/events/breakdown?${range}&by=user_type`,
+      `/api/events/top-pages?${range}&limit=10`,
+      `/api/events/recent?${range}&limit=50`,
+    ];
+    for (const route of routes) {
+      const until = Date.now() + 2_000;
+      const failures: string[] = [];
+      let answered = 0;
+      await Promise.all(Array.from({ length: 50 }, async () => {
+        while (Date.now() < until) {
+          const res = await fetch(`${stack!.url}${route}`);
+          const body = await res.text();
+          answered++;
+          if (res.status !== 200 || res.headers.get("content-type") !== "application/json") {
+            failures.push(`${res.status} ${res.headers.get("content-type")} ${body.slice(0, 120)}`);
+          } else if (typeof JSON.parse(body) !== "object") {
+            failures.push(`not a JSON object: ${body.slice(0, 120)}`);
+          }
+        }
+      }));
+      expect(failures.slice(0, 3), `${route}: ${failures.length} of ${answered} failed`).toEqual([]);
+      expect(answered).toBeGreaterThan(50);
+    }
+    const log = fs.readFileSync(path.join(RUN_DIR, "logs", "wrangler.log"), "utf8");
+    expect(log).not.toContain("on behalf of a different request");
   });
 
   it("once idle, every chart of the monitor shows the API's numbers", async () => {

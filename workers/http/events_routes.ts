@@ -28,6 +28,7 @@ import {
 import { silverEventJson } from "./silver_json.ts";
 import { topPagesAcrossDays } from "../../durable-objects/events_rollup/top_pages_merge.ts";
 import { HTTPException } from "hono/http-exception";
+import { jsonText, sharedRead } from "./shared_read_routes.ts";
 import {
   rollupRetentionDays,
   rollupsKeptFrom,
@@ -65,6 +66,11 @@ function scope(env: Env, q: { from?: string; to?: string } & FiltersT) {
   return { rollup, echo: { from: iso(range.from), to: iso(range.to), filters } };
 }
 
+/** A shared read's key: the route and its validated range, filters and options (never raw input). */
+function readKey(route: string, r: RollupRange, ...options: Array<string | number>): string {
+  return JSON.stringify([route, r.from, r.to, r.filters, options]);
+}
+
 function rollups(env: Env, r: RollupRange) {
   return daysOf(r.from, r.to).map((day) => env.EVENTS_ROLLUP.getByName(day));
 }
@@ -82,12 +88,16 @@ export const eventsRoutes = openApiRoutes()
       const q = c.req.valid("query");
       const { rollup, echo } = scope(c.env, q);
       const bucketMs = BUCKET_MS[q.bucket];
-      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.timeseries(rollup, bucketMs)));
-      const points = fillBuckets(rollup.from, rollup.to, bucketMs, parts.flat()).map((p) => ({
-        ...p,
-        t: iso(p.t),
-      }));
-      return c.json({ ...echo, bucket: q.bucket, points }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, readKey("timeseries", rollup, q.bucket), async () => {
+        const parts = await Promise.all(rollups(env, rollup).map((s) => s.timeseries(rollup, bucketMs)));
+        const points = fillBuckets(rollup.from, rollup.to, bucketMs, parts.flat()).map((p) => ({
+          ...p,
+          t: iso(p.t),
+        }));
+        return { ...echo, bucket: q.bucket, points };
+      });
+      return jsonText(TimeseriesResponse, text);
     },
   )
   .openapi(
@@ -101,8 +111,12 @@ export const eventsRoutes = openApiRoutes()
     async (c) => {
       const q = c.req.valid("query");
       const { rollup, echo } = scope(c.env, q);
-      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.breakdown(rollup, q.by)));
-      return c.json({ ...echo, by: q.by, rows: mergeCounts(parts, q.limit) }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, readKey("breakdown", rollup, q.by, q.limit), async () => {
+        const parts = await Promise.all(rollups(env, rollup).map((s) => s.breakdown(rollup, q.by)));
+        return { ...echo, by: q.by, rows: mergeCounts(parts, q.limit) };
+      });
+      return jsonText(BreakdownResponse, text);
     },
   )
   .openapi(
@@ -116,19 +130,23 @@ export const eventsRoutes = openApiRoutes()
     async (c) => {
       const q = c.req.valid("query");
       const { rollup, echo } = scope(c.env, q);
-      // Exact across days by the threshold algorithm: each day's top k, then keyed counts.
-      const days = rollups(c.env, rollup).map((s) => ({
-        top: (k: number | null) => s.topPages(rollup, k),
-        counts: (pages: ReadonlyArray<readonly [string, string]>) => s.pageCounts(rollup, pages),
-      }));
-      const { rows: top } = await topPagesAcrossDays(days, q.limit);
-      const rows = top.map((p) => ({
-        wiki: p.wiki,
-        page_title: p.page_title,
-        edits: p.edits,
-        url: pageUrl(p.server_name, p.wiki, p.page_title),
-      }));
-      return c.json({ ...echo, rows }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, readKey("top-pages", rollup, q.limit), async () => {
+        // Exact across days by the threshold algorithm: each day's top k, then keyed counts.
+        const days = rollups(env, rollup).map((s) => ({
+          top: (k: number | null) => s.topPages(rollup, k),
+          counts: (pages: ReadonlyArray<readonly [string, string]>) => s.pageCounts(rollup, pages),
+        }));
+        const { rows: top } = await topPagesAcrossDays(days, q.limit);
+        const rows = top.map((p) => ({
+          wiki: p.wiki,
+          page_title: p.page_title,
+          edits: p.edits,
+          url: pageUrl(p.server_name, p.wiki, p.page_title),
+        }));
+        return { ...echo, rows };
+      });
+      return jsonText(TopPagesResponse, text);
     },
   )
   .openapi(
@@ -142,7 +160,11 @@ export const eventsRoutes = openApiRoutes()
     async (c) => {
       const q = c.req.valid("query");
       const { rollup, echo } = scope(c.env, q);
-      const parts = await Promise.all(rollups(c.env, rollup).map((s) => s.recent(rollup, q.limit)));
-      return c.json({ ...echo, events: mergeRecent(parts, q.limit).map(silverEventJson) }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, readKey("recent", rollup, q.limit), async () => {
+        const parts = await Promise.all(rollups(env, rollup).map((s) => s.recent(rollup, q.limit)));
+        return { ...echo, events: mergeRecent(parts, q.limit).map(silverEventJson) };
+      });
+      return jsonText(RecentResponse, text);
     },
   );

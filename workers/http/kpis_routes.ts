@@ -10,6 +10,7 @@ import { ErrorResponse, KpisResponse, type KpiWindowT } from "./api_schemas.ts";
 /** Rendered windows have the KpiWindow shape (window_json.ts types them as a record). */
 const asKpiWindows = (w: unknown) => w as KpiWindowT[];
 import { json, KpisAnswer, KpisQuery } from "./ops_schemas.ts";
+import { jsonText, sharedRead } from "./shared_read_routes.ts";
 
 export { render };
 
@@ -23,8 +24,12 @@ export const kpisRoutes = openApiRoutes()
       responses: { 200: json(KpisResponse, "Zero or one window") },
     }),
     async (c) => {
-      const latest = await c.env.WATERMARK.getByName(WATERMARK_NAME).latest();
-      return c.json({ windows: asKpiWindows(latest ? await render(c.env, [latest]) : []) }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, "latest", async () => {
+        const latest = await env.WATERMARK.getByName(WATERMARK_NAME).latest();
+        return { windows: asKpiWindows(latest ? await render(env, [latest]) : []) };
+      });
+      return jsonText(KpisResponse, text);
     },
   )
   .openapi(
@@ -44,7 +49,8 @@ export const kpisRoutes = openApiRoutes()
     async (c) => {
       const q = c.req.valid("query");
       const tracker = c.env.WATERMARK.getByName(WATERMARK_NAME);
-      const latest = await tracker.latest();
+      // The newest window is only the default end: a request that names `to` does not need it.
+      const latest = q.to === undefined ? await tracker.latest() : null;
       const range = parseKpiRange(q.from, q.to, latest ? latest.start + 300_000 : Date.now());
       if (!range.ok) throw new HTTPException(400, { message: range.message });
       if (q.as_of !== undefined || q.snapshot_id !== undefined) {
@@ -56,11 +62,15 @@ export const kpisRoutes = openApiRoutes()
         });
         return c.json({ ...answer, windows: asKpiWindows(answer.windows) }, 200);
       }
-      const entries = await tracker.windows(range.from, range.to);
-      return c.json({
-        from: new Date(range.from).toISOString(),
-        to: new Date(range.to).toISOString(),
-        windows: asKpiWindows(await render(c.env, entries)),
-      }, 200);
+      const env = c.env;
+      const text = await sharedRead(c, `range ${range.from} ${range.to}`, async () => {
+        const entries = await tracker.windows(range.from, range.to);
+        return {
+          from: new Date(range.from).toISOString(),
+          to: new Date(range.to).toISOString(),
+          windows: asKpiWindows(await render(env, entries)),
+        };
+      });
+      return jsonText(KpisAnswer, text);
     },
   );

@@ -14,6 +14,20 @@ export function requestLogLine(
   };
 }
 
+/** A request slower than this is logged under `REQUEST_LOG = "errors"` too. */
+export const SLOW_REQUEST_MS = 1_000;
+
+/**
+ * Whether a finished request gets its log line under `REQUEST_LOG`: "all" (the default, also for
+ * an unset or unknown value) logs every request; "errors" only status ≥ 400 and requests that took
+ * at least SLOW_REQUEST_MS (for read-heavy deployments and local load runs, where printing a line
+ * per request is most of the local runtime's per-request cost).
+ */
+export function shouldLogRequest(mode: string | undefined, status: number, ms: number): boolean {
+  if (mode !== "errors") return true;
+  return status >= 400 || ms >= SLOW_REQUEST_MS;
+}
+
 /**
  * The `Access-Control-Allow-Origin` value for a request's `origin` given `CORS_ORIGINS`
  * (comma-separated exact origins, or `*`); null (no CORS header) when not allowed or unset.

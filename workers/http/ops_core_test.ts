@@ -5,6 +5,8 @@ import {
   malformedRequestMessage,
   rateLimitKey,
   requestLogLine,
+  shouldLogRequest,
+  SLOW_REQUEST_MS,
 } from "./ops_core.ts";
 
 describe("corsOrigin()", () => {
@@ -31,6 +33,20 @@ describe("requestLogLine()", () => {
         status: 200,
         ms: 3,
       });
+  });
+});
+
+describe("shouldLogRequest()", () => {
+  it('logs every request by default and under any value but "errors"', () => {
+    for (const mode of [undefined, "all", "", "ERRORS"]) expect(shouldLogRequest(mode, 200, 3)).toBe(true);
+  });
+
+  it('under "errors" logs only status >= 400 and requests of SLOW_REQUEST_MS or more', () => {
+    expect(shouldLogRequest("errors", 200, 3)).toBe(false);
+    expect(shouldLogRequest("errors", 304, SLOW_REQUEST_MS - 1)).toBe(false);
+    expect(shouldLogRequest("errors", 400, 1)).toBe(true);
+    expect(shouldLogRequest("errors", 503, 1)).toBe(true);
+    expect(shouldLogRequest("errors", 200, SLOW_REQUEST_MS)).toBe(true);
   });
 });
 

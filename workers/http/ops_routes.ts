@@ -14,20 +14,23 @@ import {
   rateLimitKey,
   READ_API_RATE_PERIOD_SECONDS,
   requestLogLine,
+  shouldLogRequest,
 } from "./ops_core.ts";
 
-/** Logs `{"msg":"request","request_id",...}` once the response is known. */
+/** Logs `{"msg":"request","request_id",...}` once the response is known (`REQUEST_LOG`). */
 export const requestLog = createMiddleware<{ Bindings: Env }>(async (c, next) => {
   const began = Date.now();
   const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
   c.header("X-Request-Id", requestId);
   await next();
+  const ms = Date.now() - began;
+  if (!shouldLogRequest(c.env.REQUEST_LOG, c.res.status, ms)) return;
   console.log(JSON.stringify(requestLogLine({
     requestId,
     method: c.req.method,
     path: new URL(c.req.url).pathname,
     status: c.res.status,
-    ms: Date.now() - began,
+    ms,
   })));
 });
 
