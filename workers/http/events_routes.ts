@@ -97,7 +97,7 @@ export const eventsRoutes = openApiRoutes()
         }));
         return { ...echo, bucket: q.bucket, points };
       });
-      return jsonText(TimeseriesResponse, text);
+      return jsonText(c, TimeseriesResponse, text);
     },
   )
   .openapi(
@@ -116,7 +116,7 @@ export const eventsRoutes = openApiRoutes()
         const parts = await Promise.all(rollups(env, rollup).map((s) => s.breakdown(rollup, q.by)));
         return { ...echo, by: q.by, rows: mergeCounts(parts, q.limit) };
       });
-      return jsonText(BreakdownResponse, text);
+      return jsonText(c, BreakdownResponse, text);
     },
   )
   .openapi(
@@ -146,7 +146,7 @@ export const eventsRoutes = openApiRoutes()
         }));
         return { ...echo, rows };
       });
-      return jsonText(TopPagesResponse, text);
+      return jsonText(c, TopPagesResponse, text);
     },
   )
   .openapi(
@@ -165,6 +165,6 @@ export const eventsRoutes = openApiRoutes()
         const parts = await Promise.all(rollups(env, rollup).map((s) => s.recent(rollup, q.limit)));
         return { ...echo, events: mergeRecent(parts, q.limit).map(silverEventJson) };
       });
-      return jsonText(RecentResponse, text);
+      return jsonText(c, RecentResponse, text);
     },
   );

@@ -29,7 +29,7 @@ export const kpisRoutes = openApiRoutes()
         const latest = await env.WATERMARK.getByName(WATERMARK_NAME).latest();
         return { windows: asKpiWindows(latest ? await render(env, [latest]) : []) };
       });
-      return jsonText(KpisResponse, text);
+      return jsonText(c, KpisResponse, text);
     },
   )
   .openapi(
@@ -71,6 +71,6 @@ export const kpisRoutes = openApiRoutes()
           windows: asKpiWindows(await render(env, entries)),
         };
       });
-      return jsonText(KpisAnswer, text);
+      return jsonText(c, KpisAnswer, text);
     },
   );

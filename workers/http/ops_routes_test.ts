@@ -8,6 +8,9 @@ const PATHS: [string, string, number][] = [
   ["GET", "/api/health", 200],
   ["GET", "/metrics", 200],
   ["GET", "/api/tables", 200],
+  ["GET", "/api/kpis/latest", 200], // answers shared among requests (shared_read_routes.ts)
+  ["GET", "/api/kpis?from=2031-01-01T00:00:00Z&to=2031-01-01T01:00:00Z", 200],
+  ["GET", "/api/events/recent?from=2031-01-01T00:00:00Z&to=2031-01-01T01:00:00Z", 200],
   ["GET", "/no/such/route", 404],
   ["POST", "/api/admin/ingest/stop", 401],
 ];

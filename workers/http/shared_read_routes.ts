@@ -24,8 +24,11 @@ export function sharedRead(c: Context, key: string, compute: () => Promise<unkno
   });
 }
 
-/** A JSON text serialized once, answered as the route's 200 JSON of schema `S` (what `c.json` sets). */
-export function jsonText<S extends z.ZodType>(_schema: S, text: string) {
-  const response = new Response(text, { headers: { "Content-Type": "application/json" } });
+/**
+ * A JSON text serialized once, answered as the route's 200 JSON of schema `S` with the headers the
+ * middleware prepared (the request id): what `c.json` answers, without serializing again.
+ */
+export function jsonText<S extends z.ZodType>(c: Context, _schema: S, text: string) {
+  const response = c.body(text, 200, { "Content-Type": "application/json" });
   return response as unknown as TypedResponse<JSONParsed<z.infer<S>>, 200, "json">;
 }
