@@ -54,15 +54,18 @@ export function arrowSchemaOf(spec: TableSpec): Schema {
   );
 }
 
-/** Builds the Arrow table of `rows`; throws TypeError naming the column and row of a bad value. */
-export function buildArrowTable(spec: TableSpec, rows: readonly AnyRow[]): Table {
+/**
+ * Builds the Arrow table of `rows`; throws TypeError naming the column and row of a bad value.
+ * `firstRow` is the number of the first row in its file (a file is built in pieces), for messages.
+ */
+export function buildArrowTable(spec: TableSpec, rows: readonly AnyRow[], firstRow = 0): Table {
   const schema = arrowSchemaOf(spec);
-  const children = spec.columns.map((c, i) => buildColumn(c, schema.fields[i].type, rows));
+  const children = spec.columns.map((c, i) => buildColumn(c, schema.fields[i].type, rows, firstRow));
   const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new Table([new RecordBatch(schema, data)]);
 }
 
-function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[]) {
+function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[], firstRow: number) {
   const length = rows.length;
   const valid = new Uint8Array(Math.ceil(length / 8));
   let nullCount = 0;
@@ -70,13 +73,15 @@ function buildColumn(column: ColumnSpec, type: DataType, rows: readonly AnyRow[]
   for (let i = 0; i < length; i++) {
     const value = (rows[i] as unknown as Record<string, unknown>)[column.name];
     if (value === null || value === undefined) {
-      if (column.required) throw new TypeError(`Row ${i}: required column ${column.name} is ${value}`);
+      if (column.required) {
+        throw new TypeError(`Row ${firstRow + i}: required column ${column.name} is ${value}`);
+      }
       nullCount++;
       values[i] = null;
       continue;
     }
     valid[i >> 3] |= 1 << (i & 7);
-    values[i] = checkValue(column, value, i);
+    values[i] = checkValue(column, value, firstRow + i);
   }
   const nullBitmap = nullCount ? valid : undefined;
   const base = { length, nullCount, nullBitmap };
