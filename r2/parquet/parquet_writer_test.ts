@@ -119,7 +119,16 @@ describe("encodeParquet", () => {
   });
 
   it("keeps ASCII strings followed by multi-byte ones and negative longs exactly", async ({ expect }) => {
-    const texts = ["plain", "", "still ascii", "Ünïcødé ✓", "😀".repeat(50), "a\u0000b", "Ω"];
+    const texts = [
+      "plain",
+      "",
+      "still ascii",
+      "Ünïcødé ✓",
+      "😀".repeat(50),
+      "a\u0000b",
+      "Ω",
+      "ascii, then ✓",
+    ];
     const rows = texts.map((raw_json, i): BronzeRow => ({
       event_key: `k${i}`,
       raw_json,
