@@ -22,7 +22,8 @@
  *
  * Memory: V8 heapUsed + external, minus parquet-wasm's linear memory (reported apart: it grows
  * and never shrinks), over the value before the batch, sampled at every binding call (with
- * garbage, as the isolate would see it) and after a forced GC at every call ("live").
+ * garbage, as the isolate would see it) and after a complete forced GC at every call ("live":
+ * two `gc()` calls, so that the array buffers the first frees are no longer counted).
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -122,7 +123,7 @@ appendResults(
     [
       "what",
       "peak JS heap + external Δ (incl. garbage)",
-      "peak live Δ (after GC)",
+      "peak live Δ (after a complete GC)",
       "parquet-wasm memory before → after",
       "JS peak + wasm after",
       "time (with forced GCs)",
@@ -157,6 +158,9 @@ appendResults(
     }, ${med(consumer, "silver")} rows), quarantine ${mb(consumer, "wasm_quarantine")} (${
       med(consumer, "quarantine")
     } rows); the files are encoded in that order.`,
+    "Live is measured after two forced collections at each sample: after one, the array buffers it freed are " +
+    "still counted in `external` until their sweeping finishes (the runs before this note used one, which " +
+    "counted an encode's freed Arrow/IPC buffers as live).",
     "Not measured inside workerd: a workerd process's RSS also holds the runtime, every other isolate and the " +
     "local simulators, and Node cannot sample an isolate's heap inside it.",
     `Load average (1 min) during the runs: ${Math.min(...loads).toFixed(2)}–${

@@ -9,8 +9,8 @@
  * write the rows as zstd Parquet files of that size:
  *
  * - ours: `encodeParquet(SILVER, rows)` — the call `writeDataFiles` makes for each file of a
- *   consumer batch (Arrow table build + IPC + parquet-wasm `writeParquet`, zstd) — and
- *   `writeFileSync` of the bytes;
+ *   consumer batch (Arrow table build + IPC per bounded piece, parquet-wasm's streaming writer,
+ *   zstd) — and `writeFileSync` of the bytes;
  * - DuckDB: `COPY chunk_i TO … (FORMAT parquet, COMPRESSION zstd)` per file, each file's rows split
  *   into their own in-memory table beforehand (`COPY silver TO …` for one file of all rows).
  *
@@ -23,9 +23,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { tableToIPC } from "apache-arrow";
-import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/esm";
-import { encodeParquet } from "../r2/parquet/parquet_writer.ts";
+import { ENCODE_LIMITS, encodeParquet } from "../r2/parquet/parquet_writer.ts";
 import { buildArrowTable } from "../r2/parquet/arrow_table.ts";
+import { sliceRowChunks } from "../r2/parquet/row_chunks.ts";
 import { initParquetNode } from "../r2/parquet/parquet_node.ts";
 import { SILVER } from "../r2/tables/schemas.ts";
 import type { SilverRow } from "../r2/tables/rows.ts";
@@ -177,7 +177,7 @@ async function writeOurs(out: string, perFile: number, upto = rowCount): Promise
     const fileRows = rowsAt(a, Math.min(perFile, upto - a));
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const encoded = encodeParquet(SILVER, fileRows);
+    const encoded = await encodeParquet(SILVER, fileRows);
     writeFileSync(join(out, `part-${files++}.parquet`), encoded);
     ms += performance.now() - t0;
     cpu += cpuMs(cpu0);
@@ -248,25 +248,30 @@ async function readBack(ours: string, theirs: string) {
 }
 
 /**
- * Where ours spends its time: the three steps of encodeParquet timed apart over all files of one
- * size (a separate, untimed-above pass with the same calls and writer properties).
+ * Where ours spends its time, over all files of one size (a separate pass, not timed above): the
+ * Arrow build and tableToIPC of each piece encodeParquet cuts (same limits), timed apart, and the
+ * rest of a whole encodeParquet of the file (parquet-wasm reading the IPC and writing, the streams).
  */
-function oursBreakdown(perFile: number): { build: number; ipc: number; wasm: number } {
+async function oursBreakdown(perFile: number): Promise<{ build: number; ipc: number; wasm: number }> {
   const spent = { build: 0, ipc: 0, wasm: 0 };
+  const limits = { maxRows: ENCODE_LIMITS.chunkRows, maxBytes: ENCODE_LIMITS.chunkBytes };
   for (let a = 0; a < rowCount; a += perFile) {
     const fileRows = rowsAt(a, perFile);
-    const t0 = performance.now();
-    const table = buildArrowTable(SILVER, fileRows);
-    const t1 = performance.now();
-    const ipc = tableToIPC(table, "stream");
+    let build = 0;
+    let ipc = 0;
+    for (const piece of sliceRowChunks(SILVER, fileRows, limits)) {
+      const t0 = performance.now();
+      const table = buildArrowTable(SILVER, piece);
+      const t1 = performance.now();
+      tableToIPC(table, "stream");
+      build += t1 - t0;
+      ipc += performance.now() - t1;
+    }
     const t2 = performance.now();
-    const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD)
-      .setCreatedBy("wikiflare parquet-wasm").build();
-    writeParquet(WasmTable.fromIPCStream(ipc), properties);
-    const t3 = performance.now();
-    spent.build += t1 - t0;
-    spent.ipc += t2 - t1;
-    spent.wasm += t3 - t2;
+    await encodeParquet(SILVER, fileRows);
+    spent.build += build;
+    spent.ipc += ipc;
+    spent.wasm += Math.max(0, performance.now() - t2 - build - ipc);
   }
   return spent;
 }
@@ -316,13 +321,13 @@ try {
       if (run === runs - 1) check = await readBack(oursDir, duckDir);
       if (run < runs - 1) { for (const d of [oursDir, duckDir]) rmSync(d, { recursive: true, force: true }); }
     }
-    const b = oursBreakdown(perFile);
+    const b = await oursBreakdown(perFile);
     const total = b.build + b.ipc + b.wasm;
     const pct = (v: number) => `${((100 * v) / total).toFixed(0)} %`;
     breakdowns.push(
       `${perFile.toLocaleString("en-US")} rows per file: Arrow build ${pct(b.build)}, tableToIPC ${
         pct(b.ipc)
-      }, parquet-wasm read IPC + write ${pct(b.wasm)} (of ${(total / 1000).toFixed(2)} s)`,
+      }, parquet-wasm read IPC + write and the streams ${pct(b.wasm)} (of ${(total / 1000).toFixed(2)} s)`,
     );
     const m = (list: Measured[], k: keyof Measured) => median(list.map((x) => x[k]));
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -355,23 +360,28 @@ notes.push(
     } MB (UTF-8 bytes of the lines, newlines excluded). Bytes column: ` +
     "sum of the files' sizes and the fraction of the raw JSON.",
   "Timed for ours: `encodeParquet(SILVER, rows)` (r2/parquet/parquet_writer.ts — the call the consumer's " +
-    "writeDataFiles makes per file: Arrow table build with type checks, tableToIPC, parquet-wasm fromIPCStream + " +
-    "writeParquet with ZSTD) plus writeFileSync of each file, summed per file; each file's rows are parsed from " +
+    "writeDataFiles makes per file: per piece of ≤ " +
+    `${ENCODE_LIMITS.chunkRows.toLocaleString("en-US")} rows and ≤ ${
+      ENCODE_LIMITS.chunkBytes / 1024
+    } KiB of ` +
+    "values, an Arrow table build with type checks, tableToIPC and parquet-wasm fromIPCStream, all pieces through " +
+    "one transformParquetStream with ZSTD) plus writeFileSync of each file, summed per file; each file's rows are parsed from " +
     "JSON text just before (not timed), so that the heap holds about what a consumer's isolate holds. Timed for DuckDB: the COPY statements from its " +
     "in-memory typed tables (`COPY chunk_i TO …` per file, each file's rows split into their own table beforehand, so " +
     "that no COPY scans rows it does not write; `COPY silver TO` for one file of all rows). Not timed for either: " +
     "synth, classification into silver rows, the JSON load into DuckDB, the split, the read-back checks.",
   `CPU is the process's user+system time over the timed part (DuckDB ran with threads = ${threads}; ours is one ` +
     "thread). Ratio = ours ÷ DuckDB, medians of the runs. Row groups: of the first file of each set " +
-    "(parquet-wasm's default maximum is 1,048,576 rows per group, DuckDB's 122,880).",
+    `(ours closes one at 65,536 rows or ${ENCODE_LIMITS.rowGroupBytes / 2 ** 20} MiB of encoded bytes, ` +
+    "DuckDB at 122,880 rows).",
   "Read-back: DuckDB read_parquet over each set of the last run: row counts (ours / DuckDB), and rows of one set " +
     "missing from the other by `EXCEPT ALL` over all 17 columns (0 / 0 means the same rows and values).",
   "What production writes: a consumer batch is ≤ 100 messages (wrangler.toml max_batch_size) of ≤ 119,900 bytes, " +
     `i.e. ≤ ${
       Math.floor(100 * rowCount / messages).toLocaleString("en-US")
     } of these events; writeDataFiles writes one silver file per ` +
-    "partition day per batch with one encodeParquet call, so one row group per file: the rows per file ARE the " +
-    "row-group size (≈ 700 in the freshness runs, 1,689 on average in the 1 M throughput run).",
+    "partition day per batch with one encodeParquet call; a batch's silver file stays within one row group " +
+    "(≈ 700 rows in the freshness runs, 1,689 on average in the 1 M throughput run, ≈ 7,500 at most).",
   `Where ours spends its time (one extra pass, same calls): ${breakdowns.join("; ")}.`,
   `Load average (1 min) at the start and end of each timed run: ${Math.min(...loads).toFixed(2)}–${
     Math.max(...loads).toFixed(2)

@@ -76,7 +76,7 @@ export async function writeDataFiles(
   const prefix = tablePrefix(env.WAREHOUSE, spec.name);
   const files: DataFile[] = [];
   for (const [day, dayRows] of groupByPartition(spec, rows)) {
-    const bytes = encodeParquet(spec, dayRows);
+    const bytes = await encodeParquet(spec, dayRows);
     const key = dataFileKey(prefix, spec.partition.name, day, fileName);
     await env.LAKE.put(key, bytes);
     files.push(

@@ -10,7 +10,7 @@ const DAY = Date.UTC(2026, 4, 3);
 beforeAll(initParquetNode);
 
 describe("decodeParquet", () => {
-  it("reads back exactly the rows the writer wrote, for bronze, silver and gold", () => {
+  it("reads back exactly the rows the writer wrote, for bronze, silver and gold", async () => {
     for (const spec of [BRONZE, SILVER, QUARANTINE, GOLD]) {
       const rows = sampleRows(spec, 60, DAY);
       // Integer columns have no -0; the writer stores it as 0.
@@ -18,12 +18,12 @@ describe("decodeParquet", () => {
       const expected = rows.map((r) =>
         Object.fromEntries(Object.entries(r).map(([k, v]) => [k, integers.includes(k) && v === 0 ? 0 : v]))
       );
-      expect(decodeParquet(spec, encodeParquet(spec, rows))).toEqual(expected);
+      expect(decodeParquet(spec, await encodeParquet(spec, rows))).toEqual(expected);
     }
   });
 
-  it("names the missing column when a file belongs to another table", () => {
-    const gold = encodeParquet(GOLD, sampleRows(GOLD, 3, DAY));
+  it("names the missing column when a file belongs to another table", async () => {
+    const gold = await encodeParquet(GOLD, sampleRows(GOLD, 3, DAY));
     expect(() => decodeParquet(SILVER, gold)).toThrow(/lacks column "event_id"/);
   });
 });

@@ -7,7 +7,8 @@ import type { AnyRow, BronzeRow } from "../tables/rows.ts";
 import { type DuckDb, openDuckDb, sqlString } from "../testing/duckdb_support.ts";
 import { sampleRows } from "../testing/sample_rows.ts";
 import { initParquetNode } from "./parquet_node.ts";
-import { encodeParquet, initParquet, isParquetReady } from "./parquet_writer.ts";
+import { ENCODE_LIMITS, encodeParquet, initParquet, isParquetReady } from "./parquet_writer.ts";
+import { estimateRowBytes } from "./row_chunks.ts";
 
 let db: DuckDb;
 let dir: string;
@@ -22,7 +23,7 @@ afterAll(() => db.close());
 
 async function writeTemp(spec: TableSpec, rows: readonly AnyRow[]): Promise<string> {
   const path = join(dir, `f${files++}.parquet`);
-  await writeFile(path, encodeParquet(spec, rows));
+  await writeFile(path, await encodeParquet(spec, rows));
   return sqlString(path);
 }
 
@@ -118,7 +119,16 @@ describe("encodeParquet", () => {
   });
 
   it("keeps ASCII strings followed by multi-byte ones and negative longs exactly", async ({ expect }) => {
-    const texts = ["plain", "", "still ascii", "Ünïcødé ✓", "😀".repeat(50), "a\u0000b", "Ω"];
+    const texts = [
+      "plain",
+      "",
+      "still ascii",
+      "Ünïcødé ✓",
+      "😀".repeat(50),
+      "a\u0000b",
+      "Ω",
+      "ascii, then ✓",
+    ];
     const rows = texts.map((raw_json, i): BronzeRow => ({
       event_key: `k${i}`,
       raw_json,
@@ -149,25 +159,59 @@ describe("encodeParquet", () => {
       .toEqual([{ n: GOLD.columns.length }]);
   });
 
-  it("rejects a null in a required column, naming the column and row", ({ expect }) => {
+  it("writes rows beyond the row-group bound as several row groups of one file, read back in order", async ({ expect }) => {
+    // ≈ 4 × the row-group bound of raw JSON, the shape of a consumer batch's bronze file.
+    const rows = Array.from({ length: 3_000 }, (_, i): BronzeRow => ({
+      event_key: `k${String(i).padStart(5, "0")}`,
+      raw_json: JSON.stringify({ i, text: `${i} `.repeat(700).slice(0, 1_400 + (i % 7)) }),
+      topic: "eqiad.mediawiki.recentchange",
+      partition: 0,
+      offset: i,
+      kafka_timestamp: 1_700_000_000_000 + i,
+      ingestion_time: 1_700_000_000_000 + i,
+    }));
+    const rawBytes = rows.reduce((n, r) => n + estimateRowBytes(BRONZE, r), 0);
+    expect(rawBytes).toBeGreaterThan(3 * ENCODE_LIMITS.rowGroupBytes);
+    const file = await writeTemp(BRONZE, rows);
+    const groups = await db.jsonRows(
+      `SELECT row_group_id, any_value(row_group_num_rows)::INT AS n FROM parquet_metadata(${file}) GROUP BY 1 ORDER BY 1`,
+    );
+    expect(groups.length).toBeGreaterThan(2);
+    expect(groups.reduce((n, g) => n + Number(g.n), 0)).toBe(rows.length);
+    const back = await db.jsonRows(
+      `SELECT event_key, raw_json, "offset"::INT AS o FROM read_parquet(${file})`,
+    );
+    expect(back).toEqual(rows.map((r) => ({ event_key: r.event_key, raw_json: r.raw_json, o: r.offset })));
+  });
+
+  it("rejects a null in a required column, naming the column and row", async ({ expect }) => {
     const rows = sampleRows(SILVER, 3, 0) as unknown as Record<string, unknown>[];
     rows[2].page_title = null;
-    expect(() => encodeParquet(SILVER, rows as unknown as AnyRow[])).toThrow(
+    await expect(encodeParquet(SILVER, rows as unknown as AnyRow[])).rejects.toThrow(
       "Row 2: required column page_title is null",
     );
   });
 
-  it("rejects values of the wrong type or range, stating the value", ({ expect }) => {
-    const bad = (patch: Record<string, unknown>) => () =>
-      encodeParquet(BRONZE, [{ ...sampleRows(BRONZE, 1, 0)[0], ...patch } as AnyRow]);
-    expect(bad({ partition: 2 ** 31 })).toThrow(
+  it("numbers a bad row by its place in the file, not in the piece it was encoded in", async ({ expect }) => {
+    const rows = sampleRows(BRONZE, ENCODE_LIMITS.chunkRows + 10, 0).map((r) => ({ ...r, raw_json: "{}" }));
+    const last = rows.length - 1;
+    (rows[last] as unknown as Record<string, unknown>).event_key = null;
+    await expect(encodeParquet(BRONZE, rows)).rejects.toThrow(
+      `Row ${last}: required column event_key is null`,
+    );
+  });
+
+  it("rejects values of the wrong type or range, stating the value", async ({ expect }) => {
+    const bad = (patch: Record<string, unknown>) =>
+      expect(encodeParquet(BRONZE, [{ ...sampleRows(BRONZE, 1, 0)[0], ...patch } as AnyRow])).rejects;
+    await bad({ partition: 2 ** 31 }).toThrow(
       "column partition (int) needs a 32-bit integer, got 2147483648",
     );
-    expect(bad({ offset: 2 ** 53 })).toThrow(
+    await bad({ offset: 2 ** 53 }).toThrow(
       "column offset (long) needs a safe integer or a 64-bit BigInt, got 9007199254740992",
     );
-    expect(bad({ ingestion_time: 1.5 })).toThrow("needs integer epoch milliseconds, got 1.5");
-    expect(bad({ topic: 7 })).toThrow("column topic (string) needs a string, got 7");
-    expect(bad({ event_key: undefined })).toThrow("required column event_key is undefined");
+    await bad({ ingestion_time: 1.5 }).toThrow("needs integer epoch milliseconds, got 1.5");
+    await bad({ topic: 7 }).toThrow("column topic (string) needs a string, got 7");
+    await bad({ event_key: undefined }).toThrow("required column event_key is undefined");
   });
 });

@@ -26,7 +26,7 @@ export async function writeDataFiles(
 ): Promise<WrittenFile[]> {
   const written: WrittenFile[] = [];
   for (const [day, dayRows] of groupByPartition(spec, rows)) {
-    const bytes = encodeParquet(spec, dayRows);
+    const bytes = await encodeParquet(spec, dayRows);
     const key = dataFileKey(table.prefix, spec.partition.name, day, `${name}-${day}.parquet`);
     await store.put(key, bytes);
     const path = uriFromKey(table.location, table.prefix, key);

@@ -4,7 +4,7 @@
  * redelivered message writes exactly the rows it owns and nothing twice.
  */
 import type { RawEventsMessage } from "../../durable-objects/stream_ingestor/batching.ts";
-import type { SilverRow } from "../../r2/tables/rows.ts";
+import type { BronzeRow, SilverRow } from "../../r2/tables/rows.ts";
 import { BRONZE, QUARANTINE, SILVER } from "../../r2/tables/schemas.ts";
 import { planBronze, planSilver, splitClaimed } from "./process_raw_events.ts";
 import { toGoldInput } from "../../durable-objects/gold_window/gold_input.ts";
@@ -35,34 +35,15 @@ export interface IngestReport {
 export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Promise<IngestReport> {
   const timer = stageTimer();
   await loadSpilled(env, messages);
-  const bronzePlan = planBronze(messages);
-  const bronzeClaim = await committerStub(env, BRONZE.name).claim(
-    BRONZE.name,
-    bronzePlan.map((p) => ({ owner: p.owner, keys: p.candidates.map((c) => c.identity) })),
-  );
+  const bronze = await claimBronze(env, messages);
   timer.lap("bronze_claim");
-  const bronze = bronzePlan.map((p) => {
-    const won = new Set(bronzeClaim.newKeys[p.owner] ?? []);
-    return {
-      owner: p.owner,
-      rows: p.candidates.filter((c) => won.has(c.identity)).map((c) => c.row),
-      duplicates: 0,
-    };
-  });
-  await writeAndStage(env, BRONZE, bronze, bronzeClaim.stagedOwners);
+  await writeAndStage(env, BRONZE, bronze.owners, bronze.stagedOwners);
   timer.lap("bronze_write");
 
-  const layers = bronze.map((b) => ({ owner: b.owner, ...planSilver(b.rows) }));
-  const silverClaim = await committerStub(env, SILVER.name).claim(
-    SILVER.name,
-    layers.map((l) => ({ owner: l.owner, keys: l.silverCandidates.map((r) => r.event_id) })),
-  );
+  const layers = bronze.owners.map((b) => ({ owner: b.owner, ...planSilver(b.rows) }));
+  const silver = await claimSilver(env, layers);
   timer.lap("silver_claim");
-  const silver = layers.map((l) => ({
-    owner: l.owner,
-    ...splitClaimed(l.silverCandidates, silverClaim.newKeys[l.owner] ?? []),
-  }));
-  await writeAndStage(env, SILVER, silver, silverClaim.stagedOwners);
+  await writeAndStage(env, SILVER, silver.owners, silver.stagedOwners);
   timer.lap("silver_write");
   await writeAndStage(
     env,
@@ -71,18 +52,61 @@ export async function ingestMessages(env: Env, messages: RawEventsMessage[]): Pr
   );
   timer.lap("quarantine_write");
 
-  const silverRows = silver.flatMap((s) => s.rows);
   const tags = new Map(messages.map((m) => [m.batch_id, sequenceTagOf(m)]));
-  const gold = await admitToGold(env, silver.map((s) => ({ ...s, tag: tags.get(s.owner) })), timer);
+  const gold = await admitToGold(env, silver.owners.map((s) => ({ ...s, tag: tags.get(s.owner) })), timer);
   return {
-    bronze: bronze.reduce((n, b) => n + b.rows.length, 0),
-    silver: silverRows.length,
+    bronze: bronze.owners.reduce((n, b) => n + b.rows.length, 0),
+    silver: silver.owners.reduce((n, s) => n + s.rows.length, 0),
     quarantine: layers.reduce((n, l) => n + l.quarantine.length, 0),
-    duplicates: silver.reduce((n, s) => n + s.duplicates, 0),
+    duplicates: silver.owners.reduce((n, s) => n + s.duplicates, 0),
     windows: gold.windows,
     late: gold.late,
     stage_ms: timer.spans,
   };
+}
+
+/** Each owner's rows new to a table, and the owners its committer has staged already. */
+interface Claimed<R> {
+  owners: Array<{ owner: string; rows: R[]; duplicates: number }>;
+  stagedOwners: string[];
+}
+
+/**
+ * Plans bronze and claims its identities; keeps each owner's rows that won. The plan and the
+ * claim's answer (a hash per event, twice) are dropped on return: the batch's later stages do not
+ * hold them.
+ */
+async function claimBronze(env: Env, messages: RawEventsMessage[]): Promise<Claimed<BronzeRow>> {
+  const plan = planBronze(messages);
+  const claim = await committerStub(env, BRONZE.name).claim(
+    BRONZE.name,
+    plan.map((p) => ({ owner: p.owner, keys: p.candidates.map((c) => c.identity) })),
+  );
+  const owners = plan.map((p) => {
+    const won = new Set(claim.newKeys[p.owner] ?? []);
+    return {
+      owner: p.owner,
+      rows: p.candidates.filter((c) => won.has(c.identity)).map((c) => c.row),
+      duplicates: 0,
+    };
+  });
+  return { owners, stagedOwners: claim.stagedOwners };
+}
+
+/** Claims the silver candidates' event ids; splits each owner's into new rows and duplicates. */
+async function claimSilver(
+  env: Env,
+  layers: ReadonlyArray<{ owner: string; silverCandidates: SilverRow[] }>,
+): Promise<Claimed<SilverRow>> {
+  const claim = await committerStub(env, SILVER.name).claim(
+    SILVER.name,
+    layers.map((l) => ({ owner: l.owner, keys: l.silverCandidates.map((r) => r.event_id) })),
+  );
+  const owners = layers.map((l) => ({
+    owner: l.owner,
+    ...splitClaimed(l.silverCandidates, claim.newKeys[l.owner] ?? []),
+  }));
+  return { owners, stagedOwners: claim.stagedOwners };
 }
 
 /** A message's ordered-admission number, when it has one. */
@@ -112,15 +136,16 @@ export async function admitToGold(
   timer?: StageTimer,
 ): Promise<AdmitReport> {
   // A numbered message is handed over even without new rows: its number must be passed.
-  const admissions = owners.filter((o) => o.rows.length || o.tag).map((o) => ({
+  const admitted = owners.filter((o) => o.rows.length || o.tag);
+  if (!admitted.length) return { windows: 0, late: 0 };
+  await feedEventsRollup(env, owners); // drill-down rollups (idempotent per owner)
+  timer?.lap("rollup_feed");
+  // The KPI inputs are made in the call: not held during the rollup feed or the live notification.
+  const report = await env.WATERMARK.getByName(WATERMARK_NAME).admit(admitted.map((o) => ({
     owner: o.owner,
     rows: o.rows.map((r) => ({ ...toGoldInput(r), event_time: r.event_time })),
     ...(o.tag ? { tag: o.tag } : {}),
-  }));
-  if (!admissions.length) return { windows: 0, late: 0 };
-  await feedEventsRollup(env, owners); // drill-down rollups (idempotent per owner)
-  timer?.lap("rollup_feed");
-  const report = await env.WATERMARK.getByName(WATERMARK_NAME).admit(admissions);
+  })));
   timer?.lap("gold_admit");
   notifyLive(env, owners.flatMap((o) => o.rows)); // fire-and-forget
   return report;
