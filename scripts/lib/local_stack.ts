@@ -373,10 +373,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const replayVars: Record<string, string> = opts.live
       ? {}
       : { COMMIT_INTERVAL_SECONDS: "10", ROLLUP_RETENTION_DAYS: "3650" };
+    // `wrangler dev` logs every request itself ("GET /api/kpis 200 OK (12ms)"); the Worker's own
+    // JSON line per request doubled that and cost ≈ 1.7 ms of wrangler's Node per request under load
+    // (bench/RESULTS.md, api): locally only errors and slow requests get it (deployed: every one).
     const vars: Record<string, string> = {
       ADMIN_TOKEN: token,
       AUTO_START: "false",
       S3_ENDPOINT: "on",
+      REQUEST_LOG: "errors",
       ...replayVars,
       ...opts.vars,
     };
