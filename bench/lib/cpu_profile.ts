@@ -235,6 +235,40 @@ function shortUrl(url: string): string {
   return url.replace(/^.*?\/(workers|durable-objects|r2|scripts|\.wrangler)\//, "$1/");
 }
 
+/**
+ * Busy sample time by the innermost stack frame in a Durable Object's folder
+ * (`durable-objects/<class>`) or in `workers/` (the Worker: queue consumer, HTTP, cron): which
+ * object's or the Worker's code a sample ran under, the libraries (`r2/`) and native work (SQLite,
+ * RPC) it called included. The rest (runtime work under no product frame: GC, the runtime's own
+ * tasks) is "(outside)". Largest first.
+ */
+export function shareByComponent(profile: CpuProfile): Array<{ name: string; ms: number }> {
+  const component = (url: string) => /(durable-objects\/[a-z_]+|workers)\//.exec(url)?.[1] ?? null;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owner = new Map<number, string>(); // memo: node id → component
+  const ownerOf = (id: number): string => {
+    const known = owner.get(id);
+    if (known) return known;
+    const n = byId.get(id)!;
+    const up = parent.get(id);
+    const name = component(n.callFrame.url) ?? (up === undefined ? "(outside)" : ownerOf(up));
+    owner.set(id, name);
+    return name;
+  };
+  const us = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const node = byId.get(samples[i]!)!;
+    if (node.callFrame.functionName === "(idle)") continue;
+    const name = ownerOf(node.id);
+    us.set(name, (us.get(name) ?? 0) + Math.max(0, deltas[i + 1] ?? 0));
+  }
+  return [...us].sort((a, b) => b[1] - a[1]).map(([name, v]) => ({ name, ms: v / 1000 }));
+}
+
 /** One paragraph: busy sample time, the top 25 functions by self time and the top 12 files. */
 export function describeProfile(profile: CpuProfile, file: string): string {
   const s = summarizeProfile(profile);
@@ -247,5 +281,11 @@ export function describeProfile(profile: CpuProfile, file: string): string {
   return `${file}: ${(busy / 1000).toFixed(1)} s of samples not idle (of ${
     (s.totalMs / 1000).toFixed(1)
   } s). ` +
-    `Self time, top 25 functions: ${fns.join("; ")}. By file: ${files.join("; ")}`;
+    `Self time, top 25 functions: ${fns.join("; ")}. By file: ${files.join("; ")}. ` +
+    `By component (the innermost product frame of each sample's stack, native work under it included): ${
+      shareByComponent(profile).slice(0, 12).map((c) =>
+        `${c.name} ${(c.ms / 1000).toFixed(2)} s (${pct(c.ms)})`
+      )
+        .join("; ")
+    }`;
 }
