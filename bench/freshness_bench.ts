@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- freshness [--rate 100] [--seconds 60] [--runs 1]`
+ * `npm run bench -- freshness [--rate 100] [--seconds 60] [--runs 1] [--var K:V ...]`
  *
  * Fresh events at a steady rate from an SSE server in this process (events of a synth stream,
  * re-stamped with the emission time; valid, unique ids, so every one must be counted), read by
@@ -8,14 +8,19 @@
  * window's `total_edits` reaches its rank among the emitted events of that window), (b) pushed
  * on `/api/live` (`event: recent` carrying its event_id), (c) present in a committed silver
  * snapshot (`/api/health` silver rows ≥ its emission rank; rows commit in stream order).
+ * The stack runs in live mode, so the Worker keeps wrangler.toml's vars, COMMIT_INTERVAL_SECONDS
+ * included (the deployed default), unless `--var K:V` sets one; the report names the interval
+ * and the load average seen during the runs.
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
-import { runDir, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+import { REPO_ROOT, runDir, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+import { parseVar } from "../scripts/lib/local_stack_core.ts";
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +29,25 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     "poll-ms": { type: "string", default: "100" },
     "health-poll-ms": { type: "string", default: "500" },
+    var: { type: "string", multiple: true, default: [] },
   },
 });
+const extraVars: Record<string, string> = Object.fromEntries(values.var!.map((kv) => {
+  const i = kv.indexOf(":");
+  if (i < 1 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, i))) throw new RangeError(`--var K:V, got ${kv}`);
+  return [kv.slice(0, i), kv.slice(i + 1)];
+}));
+const tomlInterval = parseVar(
+  readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8"),
+  "COMMIT_INTERVAL_SECONDS",
+);
+const commitInterval = extraVars.COMMIT_INTERVAL_SECONDS ?? tomlInterval;
+const loadSeen = { min: Infinity, max: 0 };
+const sampleLoad = () => {
+  const l = loadavg()[0]!;
+  loadSeen.min = Math.min(loadSeen.min, l);
+  loadSeen.max = Math.max(loadSeen.max, l);
+};
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
@@ -161,6 +183,7 @@ async function oneRun(): Promise<RunResult> {
     port: 0,
     persistDir: join(dir, "state"),
     crons: ["* * * * *"],
+    vars: extraVars,
   });
   const pushed = new Map<string, number>();
   const stopLive = watchLive(stack.url, pushed);
@@ -190,6 +213,7 @@ async function oneRun(): Promise<RunResult> {
         const h = await stack.health() as any;
         silverSeen.push([Date.now(), h.events.silver]);
       } catch { /* retried */ }
+      sampleLoad();
       await new Promise((r) => setTimeout(r, Math.max(0, healthPollMs - (Date.now() - t0))));
     }
   })();
@@ -257,5 +281,14 @@ appendResults("freshness", markdownTable(["emit →", "runs", "p50", "p95", "p99
   `Polling resolution: /api/kpis/latest every ${pollMs} ms, /api/health every ${healthPollMs} ms (the ` +
   "figures include up to one poll interval plus the request's own time). An event whose window stopped being " +
   "the latest before its count showed is 'never seen' for the KPI column.",
+  `COMMIT_INTERVAL_SECONDS = ${commitInterval} s (${
+    extraVars.COMMIT_INTERVAL_SECONDS !== undefined ? "set by --var" : "wrangler.toml's, the deployed default"
+  }): it bounds the committed-silver column.`,
+  ...(Object.keys(extraVars).length
+    ? [`Worker vars set for this run: ${Object.entries(extraVars).map(([k, v]) => `${k}=${v}`).join(", ")}.`]
+    : []),
+  `Load average (1 min) during the runs: ${loadSeen.min.toFixed(2)}–${
+    loadSeen.max.toFixed(2)
+  } on ${cpus().length} cores.`,
   "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
 ]);

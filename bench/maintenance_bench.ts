@@ -6,8 +6,9 @@
  * product's writer into a local R2 bucket (Miniflare, a separate workerd process), committed
  * as `--commits` fast appends spread over the day (one manifest and one snapshot each, as the
  * streaming committer makes them). Then it runs the cron's jobs in this process, in the cron's
- * order, the next day (24 h after the last append, so every append snapshot is past
- * `SNAPSHOT_MAX_AGE_HOURS` = 24 and expiry keeps the newest `SNAPSHOT_RETAIN_LAST` = 10):
+ * order, the next day (24 h after the last append, so every append snapshot is past the default
+ * `SNAPSHOT_MAX_AGE_HOURS`, 6 h, as it was past the former 24 h, and expiry keeps the newest
+ * `SNAPSHOT_RETAIN_LAST` = 10):
  * the streamed compaction (`compactTable`), the manifest rewrite, snapshot expiry and orphan
  * removal (3 h floor). It measures each job's wall time, the live data files, manifests,
  * bytes, snapshots and the current `v<N>.metadata.json` size before and after, and the
@@ -29,6 +30,7 @@ import { initParquetNode } from "../r2/parquet/parquet_node.ts";
 import { IcebergTable } from "../r2/iceberg/table_writer.ts";
 import { compactTable } from "../r2/iceberg/compaction.ts";
 import { currentSnapshot } from "../r2/iceberg/table_metadata.ts";
+import { DEFAULT_SNAPSHOT_MAX_AGE_HOURS, DEFAULT_SNAPSHOT_RETAIN_LAST } from "../r2/iceberg/expire_plan.ts";
 import { SILVER } from "../r2/tables/schemas.ts";
 import type { SilverRow } from "../r2/tables/rows.ts";
 import { sampleRows } from "../r2/testing/sample_rows.ts";
@@ -52,7 +54,7 @@ const targetBytes = bounded("target-mb", values["target-mb"], 1, 1024) * 1024 * 
 const DAY = Date.UTC(2026, 10, 3);
 const MB = 1024 * 1024;
 const HOUR = 3_600_000;
-/** When the jobs run: 24 h after the partition's last append (the defaults' snapshot age). */
+/** When the jobs run: 24 h after the partition's last append (past the default snapshot age). */
 const JOBS_AT = DAY + 48 * HOUR;
 
 function bounded(name: string, raw: string | undefined, min: number, max: number): number {
@@ -185,7 +187,11 @@ try {
       table.rewriteManifests({ commitId: `bench-rewrite-${run}`, nowMs: JOBS_AT + 1 })
     );
     const expiry = await timed(() =>
-      table.expireSnapshots({ nowMs: JOBS_AT + 2, maxAgeMs: 24 * HOUR, retainLast: 10 })
+      table.expireSnapshots({
+        nowMs: JOBS_AT + 2,
+        maxAgeMs: DEFAULT_SNAPSHOT_MAX_AGE_HOURS * HOUR,
+        retainLast: DEFAULT_SNAPSHOT_RETAIN_LAST,
+      })
     );
     // Orphan removal 3 h later (its floor is R2's upload time, i.e. now): nothing may be left over.
     const orphans = await timed(() =>
@@ -265,7 +271,7 @@ const table = markdownTable(
   ]],
 );
 appendResults("maintenance", table, [
-  `One day partition of silver, ${rows} rows in ${files} files committed as ${commits} fast appends spread over the day, then the cron's jobs in order 24 h after the last append (compaction with the default 20,000-row slices, manifest rewrite, expiry with 24 h / 10 snapshots, orphan removal with its 3 h floor); medians of ${runs} runs, each on a fresh table, runs: ${
+  `One day partition of silver, ${rows} rows in ${files} files committed as ${commits} fast appends spread over the day, then the cron's jobs in order 24 h after the last append (compaction with the default 20,000-row slices, manifest rewrite, expiry with ${DEFAULT_SNAPSHOT_MAX_AGE_HOURS} h / ${DEFAULT_SNAPSHOT_RETAIN_LAST} snapshots, orphan removal with its 3 h floor); medians of ${runs} runs, each on a fresh table, runs: ${
     results.map((r) => `compaction ${(r.ms / 1000).toFixed(1)} s / live ${(r.live / MB).toFixed(1)} MB`).join(
       ", ",
     )

@@ -9,6 +9,7 @@
  * expiry). Sizes are taken over the last simulated day: the peak (just before an expiry) and the
  * size right after an expiry; plus the time to parse + serialise the peak (every commit does both).
  */
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { planNextMetadata, type SnapshotChange } from "../r2/iceberg/commit_plan.ts";
 import { metadataWithout, planExpiration } from "../r2/iceberg/expire_plan.ts";
@@ -131,6 +132,7 @@ function simulate(intervalS: number, maxAgeH: number): Sizes {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(bytes < 1e5 ? 3 : 2);
 const rows: string[][] = [];
+const loadBefore = loadavg()[0]!;
 for (const intervalS of intervals) {
   for (const maxAgeH of maxAges) {
     const s = simulate(intervalS, maxAgeH);
@@ -166,5 +168,8 @@ appendResults(
     " one append per commit interval, every 2 h a compaction and a manifest-rewrite replace snapshot, then expiry.",
     "Sizes are the writer's own serialised metadata (serializeTableMetadata); peak = just before an expiry run.",
     "Pure computation (no R2); the machine is shared by other helpers right now, so the ms column is noisy.",
+    `Load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${
+      loadavg()[0]!.toFixed(2)
+    } on ${cpus().length} cores.`,
   ],
 );

@@ -20,8 +20,8 @@ export interface RetentionPolicy {
   retainLast: number;
 }
 
-/** Defaults of the retention rule (wrangler.toml vars override them). */
-export const DEFAULT_SNAPSHOT_MAX_AGE_HOURS = 24;
+/** Defaults of the retention rule, as in wrangler.toml (its vars override them). */
+export const DEFAULT_SNAPSHOT_MAX_AGE_HOURS = 6;
 export const DEFAULT_SNAPSHOT_RETAIN_LAST = 10;
 
 /** The snapshots kept and expired under `policy`, each oldest first. */

@@ -1,5 +1,5 @@
 /**
- * Pure helpers of the local stack: reading wrangler.toml's crons, matching cron expressions,
+ * Pure helpers of the local stack: reading wrangler.toml's crons and vars, matching cron expressions,
  * and deciding from /api/health and the replay server's /stats when the pipeline is idle.
  */
 import type { HealthEvents, HealthReport } from "./local_stack_types.ts";
@@ -25,6 +25,19 @@ function matchesField(field: string, value: number, min: number, max: number): b
     const step = m[4] !== undefined ? Number(m[4]) : 1;
     return value >= lo && value <= hi && (value - lo) % step === 0;
   });
+}
+
+/** The string value of `name` in the `[vars]` table of a wrangler.toml text; null when absent. */
+export function parseVar(toml: string, name: string): string | null {
+  const lines = toml.split("\n");
+  const start = lines.findIndex((l) => /^\s*\[vars\]\s*(#.*)?$/.test(l));
+  if (start < 0) return null;
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*\[/.test(line)) break;
+    const m = /^\s*([A-Za-z0-9_]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(line);
+    if (m && m[1] === name) return m[2] ?? m[3];
+  }
+  return null;
 }
 
 /** Whether a 5-field cron expression (UTC, as Cloudflare evaluates it) fires at `date`'s minute. */
