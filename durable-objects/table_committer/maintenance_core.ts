@@ -3,9 +3,11 @@
  * from wrangler.toml vars (bounded, with defaults), and the per-job report shape.
  */
 import {
+  DEFAULT_GOLD_SNAPSHOT_MAX_AGE_HOURS,
   DEFAULT_SNAPSHOT_MAX_AGE_HOURS,
   DEFAULT_SNAPSHOT_RETAIN_LAST,
 } from "../../r2/iceberg/expire_plan.ts";
+import { GOLD } from "../../r2/tables/schemas.ts";
 import { DEFAULT_ORPHAN_MIN_AGE_HOURS } from "../../r2/iceberg/orphan_plan.ts";
 
 /** The maintenance jobs, in the order "all jobs" runs them. */
@@ -26,6 +28,8 @@ export function isMaintenanceJob(name: string): name is MaintenanceJob {
 /** The knobs of the jobs (hours and counts from the vars). */
 export interface MaintenancePolicy {
   snapshotMaxAgeHours: number;
+  /** The gold table's own snapshot age (`/api/kpis?as_of=` reaches back this far). */
+  goldSnapshotMaxAgeHours: number;
   snapshotRetainLast: number;
   orphanMinAgeHours: number;
   targetFileMb: number;
@@ -34,6 +38,7 @@ export interface MaintenancePolicy {
 /** Vars the policy is read from (all optional strings). */
 export interface MaintenanceVars {
   SNAPSHOT_MAX_AGE_HOURS?: string;
+  GOLD_SNAPSHOT_MAX_AGE_HOURS?: string;
   SNAPSHOT_RETAIN_LAST?: string;
   ORPHAN_MIN_AGE_HOURS?: string;
   MAINTENANCE_TARGET_FILE_MB?: string;
@@ -52,6 +57,12 @@ const bounded = (text: string | undefined, fallback: number, min: number, max: n
 export function maintenancePolicy(vars: MaintenanceVars): MaintenancePolicy {
   return {
     snapshotMaxAgeHours: bounded(vars.SNAPSHOT_MAX_AGE_HOURS, DEFAULT_SNAPSHOT_MAX_AGE_HOURS, 0, 24 * 365),
+    goldSnapshotMaxAgeHours: bounded(
+      vars.GOLD_SNAPSHOT_MAX_AGE_HOURS,
+      DEFAULT_GOLD_SNAPSHOT_MAX_AGE_HOURS,
+      0,
+      24 * 365,
+    ),
     snapshotRetainLast: Math.floor(
       bounded(vars.SNAPSHOT_RETAIN_LAST, DEFAULT_SNAPSHOT_RETAIN_LAST, 1, 100_000),
     ),
@@ -59,6 +70,15 @@ export function maintenancePolicy(vars: MaintenanceVars): MaintenancePolicy {
     orphanMinAgeHours: bounded(vars.ORPHAN_MIN_AGE_HOURS, DEFAULT_ORPHAN_MIN_AGE_HOURS, 1, 24 * 365),
     targetFileMb: bounded(vars.MAINTENANCE_TARGET_FILE_MB, 64, 1, 1024),
   };
+}
+
+/**
+ * The snapshot age expiry keeps for `table`: gold's own (it commits about once per finished
+ * 5-minute window, ≈ 0.24 MB of metadata a day), every other table's from SNAPSHOT_MAX_AGE_HOURS
+ * (they commit every COMMIT_INTERVAL_SECONDS, and every commit rewrites the metadata whole).
+ */
+export function snapshotMaxAgeHoursOf(policy: MaintenancePolicy, table: string): number {
+  return table === GOLD.name ? policy.goldSnapshotMaxAgeHours : policy.snapshotMaxAgeHours;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   jobReport,
   type MaintenanceJob,
   type MaintenancePolicy,
+  snapshotMaxAgeHoursOf,
 } from "./maintenance_core.ts";
 import { ClaimStore } from "./claim_store_binding.ts";
 
@@ -182,7 +183,7 @@ export class TableCommitter extends DurableObject<Env> {
         if (job === "expire_snapshots") {
           const result = await iceberg.expireSnapshots({
             nowMs,
-            maxAgeMs: policy.snapshotMaxAgeHours * HOUR_MS,
+            maxAgeMs: snapshotMaxAgeHoursOf(policy, table) * HOUR_MS,
             retainLast: policy.snapshotRetainLast,
           });
           if (result.kind === "lost_race") {

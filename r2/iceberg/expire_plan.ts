@@ -22,6 +22,8 @@ export interface RetentionPolicy {
 
 /** Defaults of the retention rule, as in wrangler.toml (its vars override them). */
 export const DEFAULT_SNAPSHOT_MAX_AGE_HOURS = 6;
+/** Gold's own age: it commits about once per 5-minute window, so a day of snapshots stays small. */
+export const DEFAULT_GOLD_SNAPSHOT_MAX_AGE_HOURS = 24;
 export const DEFAULT_SNAPSHOT_RETAIN_LAST = 10;
 
 /** The snapshots kept and expired under `policy`, each oldest first. */

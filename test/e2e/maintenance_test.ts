@@ -75,7 +75,7 @@ describe("maintenance interleaved with streaming commits changes no row and leav
       port: 0,
       persistDir: path.join(RUN_DIR, "state"),
       // Expiry then really deletes files while commits are in flight (orphans keep their 1 h floor).
-      vars: { SNAPSHOT_MAX_AGE_HOURS: "0", SNAPSHOT_RETAIN_LAST: "2" },
+      vars: { SNAPSHOT_MAX_AGE_HOURS: "0", GOLD_SNAPSHOT_MAX_AGE_HOURS: "0", SNAPSHOT_RETAIN_LAST: "2" },
       log: (line) => console.log(`[stack] ${line}`),
     });
     // While the replay runs (≈ 60 s at 60×): maintenance every 5 s, next to the 10 s commits.
