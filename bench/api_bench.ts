@@ -12,24 +12,27 @@
  * `--only` keeps the endpoints whose name contains it; `--profile` samples a V8 CPU profile of the
  * Worker's isolate over all the loads (bench/lib/cpu_profile.ts); `--var K:V` sets a Worker var.
  */
-import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
-import { runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+import { appendResults, LoadRange, markdownTable, median, percentile } from "./lib/results.ts";
+import {
+  REPO_ROOT,
+  runDir,
+  secs,
+  startLocalStack,
+  synthStream,
+  varsNote,
+  workerVars,
+} from "./lib/bench_stack.ts";
 import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
 import {
-  describeProfile,
   findProcesses,
-  keepBundleSourceMap,
   listeningPorts,
   type Profiling,
+  saveCpuProfile,
   startCpuProfile,
-  symbolizeProfile,
 } from "./lib/cpu_profile.ts";
-import { writeFileSync } from "node:fs";
-import { REPO_ROOT } from "./lib/bench_stack.ts";
 
 const { values } = parseArgs({
   options: {
@@ -45,11 +48,7 @@ const { values } = parseArgs({
     var: { type: "string", multiple: true, default: [] },
   },
 });
-const extraVars = Object.fromEntries(values.var!.map((kv) => {
-  const i = kv.indexOf(":");
-  if (i < 1 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, i))) throw new RangeError(`--var K:V, got ${kv}`);
-  return [kv.slice(0, i), kv.slice(i + 1)];
-}));
+const extraVars = workerVars(values.var!);
 const events = Number(values.events);
 const duration = Number(values.duration);
 const runs = Number(values.runs);
@@ -94,22 +93,18 @@ async function entrySocketUrl(pids: number[]): Promise<string> {
   throw new Error("no entry socket of the user workerd answered /api/health");
 }
 
-/** One autocannon run against `url`; latencies from every response. */
-const loadSeen = { min: Infinity, max: 0 };
-const noteLoad = () => {
-  loadSeen.min = Math.min(loadSeen.min, loadavg()[0]!);
-  loadSeen.max = Math.max(loadSeen.max, loadavg()[0]!);
-};
+const loadSeen = new LoadRange();
 
+/** One autocannon run against `url`; latencies from every response. */
 async function load(url: string, connections: number, pids: number[]): Promise<Measure> {
-  noteLoad();
+  loadSeen.note();
   const times: number[] = [];
   const roles0 = cpuByRole(pids);
   const cpu0 = treeCpuSeconds(pids);
   const instance = autocannon({ url, connections, duration, pipelining: 1, timeout: 30 });
   instance.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   const r = await instance;
-  noteLoad();
+  loadSeen.note();
   const cpuS = treeCpuSeconds(pids) - cpu0;
   const roles = new Map(
     [...cpuByRole(pids)].map((
@@ -197,14 +192,7 @@ try {
       }
     }
   }
-  if (profiling) {
-    const profile = await profiling.stop();
-    const mapFile = join(dir, "main.js.map");
-    if (keepBundleSourceMap(REPO_ROOT, mapFile)) symbolizeProfile(profile, mapFile);
-    const file = join(dir, "worker.cpuprofile");
-    writeFileSync(file, JSON.stringify(profile));
-    profileSummary = describeProfile(profile, file.slice(REPO_ROOT.length + 1));
-  }
+  if (profiling) profileSummary = (await saveCpuProfile(profiling, REPO_ROOT, dir)).summary;
 } finally {
   await stack.stop();
 }
@@ -246,14 +234,8 @@ appendResults(
     "during the row's load ÷ responses; it includes the idle pipeline's own timers. By process: workerd = the user " +
     "workerd (Worker, DOs, simulators), the proxy = wrangler's HTTP proxy workerd, wrangler = its Node process. " +
     "_(direct)_ rows load Miniflare's entry socket of the user workerd, bypassing wrangler's proxy.",
-    `Load average (1 min) around the loads: ${loadSeen.min.toFixed(2)}–${
-      loadSeen.max.toFixed(2)
-    } on 2 cores.`,
-    ...(Object.keys(extraVars).length
-      ? [
-        `Worker vars set for this run: ${Object.entries(extraVars).map(([k, v]) => `${k}=${v}`).join(", ")}.`,
-      ]
-      : []),
+    `Load average (1 min) around the loads: ${loadSeen} on 2 cores.`,
+    ...varsNote(extraVars),
     ...(profileSummary ? [`V8 CPU profile of the Worker isolate over all the loads: ${profileSummary}`] : []),
   ],
 );

@@ -15,11 +15,11 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
-import { REPO_ROOT, runDir, startLocalStack, synthStream } from "./lib/bench_stack.ts";
+import { appendResults, LoadRange, markdownTable, median, percentile } from "./lib/results.ts";
+import { REPO_ROOT, runDir, startLocalStack, synthStream, varsNote, workerVars } from "./lib/bench_stack.ts";
 import { parseVar } from "../scripts/lib/local_stack_core.ts";
 
 const { values } = parseArgs({
@@ -32,22 +32,13 @@ const { values } = parseArgs({
     var: { type: "string", multiple: true, default: [] },
   },
 });
-const extraVars: Record<string, string> = Object.fromEntries(values.var!.map((kv) => {
-  const i = kv.indexOf(":");
-  if (i < 1 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, i))) throw new RangeError(`--var K:V, got ${kv}`);
-  return [kv.slice(0, i), kv.slice(i + 1)];
-}));
+const extraVars = workerVars(values.var!);
 const tomlInterval = parseVar(
   readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8"),
   "COMMIT_INTERVAL_SECONDS",
 );
 const commitInterval = extraVars.COMMIT_INTERVAL_SECONDS ?? tomlInterval;
-const loadSeen = { min: Infinity, max: 0 };
-const sampleLoad = () => {
-  const l = loadavg()[0]!;
-  loadSeen.min = Math.min(loadSeen.min, l);
-  loadSeen.max = Math.max(loadSeen.max, l);
-};
+const loadSeen = new LoadRange();
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
@@ -213,7 +204,7 @@ async function oneRun(): Promise<RunResult> {
         const h = await stack.health() as any;
         silverSeen.push([Date.now(), h.events.silver]);
       } catch { /* retried */ }
-      sampleLoad();
+      loadSeen.note();
       await new Promise((r) => setTimeout(r, Math.max(0, healthPollMs - (Date.now() - t0))));
     }
   })();
@@ -284,11 +275,7 @@ appendResults("freshness", markdownTable(["emit →", "runs", "p50", "p95", "p99
   `COMMIT_INTERVAL_SECONDS = ${commitInterval} s (${
     extraVars.COMMIT_INTERVAL_SECONDS !== undefined ? "set by --var" : "wrangler.toml's, the deployed default"
   }): it bounds the committed-silver column.`,
-  ...(Object.keys(extraVars).length
-    ? [`Worker vars set for this run: ${Object.entries(extraVars).map(([k, v]) => `${k}=${v}`).join(", ")}.`]
-    : []),
-  `Load average (1 min) during the runs: ${loadSeen.min.toFixed(2)}–${
-    loadSeen.max.toFixed(2)
-  } on ${cpus().length} cores.`,
+  ...varsNote(extraVars),
+  `Load average (1 min) during the runs: ${loadSeen} on ${cpus().length} cores.`,
   "The machine is shared with other helpers' test and benchmark runs (2 cores): figures are noisy.",
 ]);

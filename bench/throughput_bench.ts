@@ -10,21 +10,14 @@
  * The CPU seconds of each process of the stack are recorded by role; `--profile` also samples a
  * V8 CPU profile of the Worker's isolate for the whole run 1 (bench/lib/cpu_profile.ts).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { appendResults, markdownTable, median, percentile } from "./lib/results.ts";
+import { appendResults, LoadRange, markdownTable, median, percentile } from "./lib/results.ts";
 import { REPO_ROOT, runDir, secs, startLocalStack, synthStream } from "./lib/bench_stack.ts";
 import { type BaselineReport, duckdbBaseline } from "./lib/duckdb_baseline.ts";
 import { cpuByRole, treeCpuSeconds } from "./lib/proc_cpu.ts";
-import {
-  describeProfile,
-  keepBundleSourceMap,
-  type Profiling,
-  startCpuProfile,
-  symbolizeProfile,
-} from "./lib/cpu_profile.ts";
+import { type Profiling, saveCpuProfile, startCpuProfile } from "./lib/cpu_profile.ts";
 
 const { values } = parseArgs({
   options: {
@@ -93,7 +86,7 @@ interface RunResult {
   /** CPU seconds by process role (own time of each live process) from start to all committed. */
   roles: Map<string, number>;
   /** Load average (1 min) sampled during the run: min and max. */
-  load: [number, number];
+  load: LoadRange;
   /** Where the run's V8 CPU profile was saved, with its summary (with `--profile`). */
   cpuProfile?: { file: string; summary: string };
 }
@@ -114,12 +107,8 @@ async function oneRun(run: number): Promise<RunResult> {
     crons: ["* * * * *"], // the watchdog (also commits due work); no correction or maintenance
   });
   let profiling: Profiling | undefined;
-  const load: [number, number] = [loadavg()[0]!, loadavg()[0]!];
-  const noteLoad = () => {
-    const l = loadavg()[0]!;
-    load[0] = Math.min(load[0], l);
-    load[1] = Math.max(load[1], l);
-  };
+  const load = new LoadRange();
+  load.note();
   try {
     if (values.profile && run === 1) profiling = await startCpuProfile(stack.pids, 1_000);
     const rolesBefore = cpuByRole(stack.pids);
@@ -138,7 +127,7 @@ async function oneRun(run: number): Promise<RunResult> {
         silver: h.events.silver,
         healthMs,
       });
-      noteLoad();
+      load.note();
       if (h.events.received >= events) allReceived = Date.now();
       else await new Promise((r) => setTimeout(r, Math.max(0, sampleMs - healthMs)));
       if (Date.now() - started > 3_600_000) throw new Error("did not finish reading in 1 h");
@@ -164,16 +153,7 @@ async function oneRun(run: number): Promise<RunResult> {
     const done = Date.now() - quietMs;
     const stackCpuS = treeCpuSeconds(stack.pids) - cpuBefore; // includes the 5 s quiet check
     const roles = roleDelta(cpuByRole(stack.pids), rolesBefore);
-    let cpuProfile: RunResult["cpuProfile"];
-    if (profiling) {
-      const profile = await profiling.stop();
-      const mapFile = join(dir, "main.js.map");
-      if (keepBundleSourceMap(REPO_ROOT, mapFile)) symbolizeProfile(profile, mapFile);
-      const file = join(dir, "worker.cpuprofile");
-      writeFileSync(file, JSON.stringify(profile));
-      const relative = file.slice(REPO_ROOT.length + 1);
-      cpuProfile = { file: relative, summary: describeProfile(profile, relative) };
-    }
+    const cpuProfile = profiling ? await saveCpuProfile(profiling, REPO_ROOT, dir) : undefined;
     await stack.stop();
     const cpu0 = process.cpuUsage();
     const duck = await duckdbBaseline(stream, join(dir, "duckdb"));
@@ -270,9 +250,7 @@ appendResults("throughput", table, [
   "meta.id, silver columns → zstd Parquet, gold 5-minute windows in SQL → Parquet.",
   `Backlog timeline of run 1: ${timeline}.`,
   `Consumer profile of run 1 (workers/queue/ingest_messages.ts spans): ${results[0]!.profile}.`,
-  `Load average (1 min) during the runs: ${
-    results.map((r) => r.load.map((l) => l.toFixed(1)).join("–")).join(", ")
-  }.`,
+  `Load average (1 min) during the runs: ${results.map((r) => String(r.load)).join(", ")}.`,
   `CPU by process, run 1 (own user + system seconds from start to all committed): ${
     [...results[0]!.roles].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k} ${v.toFixed(1)} s (${(events / Math.max(0.01, v)).toFixed(0)} ev/CPU-s)`).join(

@@ -68,3 +68,18 @@ export function synthStream(out: string, o: SynthOptions): void {
 
 /** Milliseconds → "12.3 s". */
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Worker vars from repeated `--var K:V` options (K an UPPER_SNAKE name); RangeError otherwise. */
+export function workerVars(options: readonly string[]): Record<string, string> {
+  return Object.fromEntries(options.map((kv) => {
+    const i = kv.indexOf(":");
+    if (i < 1 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, i))) throw new RangeError(`--var K:V, got ${kv}`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }));
+}
+
+/** The results note naming the vars a run set, or none. */
+export function varsNote(vars: Record<string, string>): string[] {
+  const set = Object.entries(vars);
+  return set.length ? [`Worker vars set for this run: ${set.map(([k, v]) => `${k}=${v}`).join(", ")}.`] : [];
+}

@@ -5,9 +5,17 @@
  * talks to workerd directly: the listening ports of that process (from /proc) answer `/json/list`
  * with one target per isolate (the Worker with its Durable Objects is one isolate).
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { SourceMap } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 /** A CDP target of workerd's inspector. */
 export interface InspectorTarget {
@@ -288,4 +296,22 @@ export function describeProfile(profile: CpuProfile, file: string): string {
       )
         .join("; ")
     }`;
+}
+
+/**
+ * Stops `profiling`, maps it to the sources with the running bundle's source map, saves it as
+ * `<dir>/worker.cpuprofile` and describes it (`describeProfile`); the file is named relative to
+ * `root`.
+ */
+export async function saveCpuProfile(
+  profiling: Profiling,
+  root: string,
+  dir: string,
+): Promise<{ file: string; summary: string }> {
+  const profile = await profiling.stop();
+  const mapFile = join(dir, "main.js.map");
+  if (keepBundleSourceMap(root, mapFile)) symbolizeProfile(profile, mapFile);
+  const file = relative(root, join(dir, "worker.cpuprofile"));
+  writeFileSync(join(root, file), JSON.stringify(profile));
+  return { file, summary: describeProfile(profile, file) };
 }

@@ -1,9 +1,9 @@
 /**
- * Shared helpers of the benchmark suites: the machine and versions line, medians and
- * percentiles, Markdown tables, and appending a dated section to bench/RESULTS.md.
+ * Shared helpers of the benchmark suites: the machine and versions line, the load average seen,
+ * medians and percentiles, Markdown tables, and appending a dated section to bench/RESULTS.md.
  */
 import { appendFileSync, readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -73,4 +73,22 @@ export function appendResults(suite: string, table: string, notes: readonly stri
   ].join("\n");
   console.log(text);
   appendFileSync(RESULTS_PATH, text);
+}
+
+/** The lowest and highest 1-minute load average seen at `note()` calls (the machine is shared). */
+export class LoadRange {
+  #min = Infinity;
+  #max = 0;
+
+  /** Samples the load average now. */
+  note(): void {
+    const l = loadavg()[0]!;
+    this.#min = Math.min(this.#min, l);
+    this.#max = Math.max(this.#max, l);
+  }
+
+  /** `"1.20–3.40"`. */
+  toString(): string {
+    return `${this.#min.toFixed(2)}–${this.#max.toFixed(2)}`;
+  }
 }

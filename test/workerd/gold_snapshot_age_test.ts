@@ -8,7 +8,7 @@ import { maintenancePolicy } from "../../durable-objects/table_committer/mainten
 import { GOLD } from "../../r2/tables/schemas.ts";
 import { writeDataFiles } from "../../r2/testing/lake_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
-import { openLakeTable } from "./lake_table.ts";
+import { openLakeTable, stageInput } from "./lake_table.ts";
 
 const DAY = Date.UTC(2025, 6, 1);
 
@@ -19,15 +19,7 @@ describe("gold's snapshot age", () => {
       const tag = `gold-age-${i}`;
       const rows = sampleRows(GOLD, 2, DAY + i * 3_600_000, tag);
       const written = await writeDataFiles(store, table, GOLD, rows, tag);
-      const staged = await committer.stage({
-        table: GOLD.name,
-        stageId: tag,
-        owners: [tag],
-        files: written.map((w) => w.file),
-        rows: rows.length,
-        duplicates: 0,
-      });
-      expect(staged).toEqual({ ok: true });
+      expect(await committer.stage(stageInput(GOLD, tag, written))).toEqual({ ok: true });
       await committer.commitNow();
     }
     const before = (await table.snapshots()).length;

@@ -29,7 +29,7 @@ import { eventsFromStreamLines } from "../../r2/testing/raw_events_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
 import { auditLakeTable, type LakeAudit, readLakeTable, recomputeLines } from "./duckdb_oracle.ts";
 import { deliverRawEvents } from "./queue_delivery.ts";
-import { openLakeTable } from "./lake_table.ts";
+import { openLakeTable, stageInput } from "./lake_table.ts";
 
 const DAY_MS = 86_400_000;
 /** The fixture's first event day (2026-01-01). */
@@ -99,18 +99,10 @@ describe("maintenance jobs on the real local R2 while a replayed stream commits"
     };
     /** Writes rows as data files the way a consumer attempt does (not staged). */
     const write = (rows: AnyRow[], tag: string) => writeDataFiles(store, table, SILVER, rows, tag);
-    const stageInput = (tag: string, written: WrittenFile[]) => ({
-      table: SILVER.name,
-      stageId: tag,
-      owners: [tag],
-      files: written.map((w) => w.file),
-      rows: written.reduce((n, w) => n + w.rows.length, 0),
-      duplicates: 0,
-    });
     /** Stages files and cancels the commit alarm in the same turn: a commit that has not run yet. */
     const stageHeld = (tag: string, written: WrittenFile[]) =>
       runInDurableObject(committer, async (instance: TableCommitter, state) => {
-        expect(await instance.stage(stageInput(tag, written))).toEqual({ ok: true });
+        expect(await instance.stage(stageInput(SILVER, tag, written))).toEqual({ ok: true });
         await state.storage.deleteAlarm();
       });
     const pending = async () => (await committer.status()).pending_stages;
@@ -180,7 +172,7 @@ describe("maintenance jobs on the real local R2 while a replayed stream commits"
     await committer.commitNow();
     added.push(...ids(heldRows));
     await audit("held commit after compaction");
-    expect(await committer.stage(stageInput("slow-attempt", slow))).toEqual({ ok: true });
+    expect(await committer.stage(stageInput(SILVER, "slow-attempt", slow))).toEqual({ ok: true });
     await committer.commitNow();
     added.push(...ids(slowRows));
     await audit("slow attempt staged and committed after compaction");

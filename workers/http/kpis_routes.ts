@@ -6,11 +6,11 @@ import { parseKpiRange } from "./kpi_query.ts";
 import { render } from "../../durable-objects/gold_window/window_render_binding.ts";
 import { BAD_REQUEST, openApiRoutes } from "./openapi_routes.ts";
 import { ErrorResponse, KpisResponse, type KpiWindowT } from "./api_schemas.ts";
+import { json, KpisAnswer, KpisQuery } from "./ops_schemas.ts";
+import { jsonText, sharedRead } from "./shared_read_routes.ts";
 
 /** Rendered windows have the KpiWindow shape (window_json.ts types them as a record). */
 const asKpiWindows = (w: unknown) => w as KpiWindowT[];
-import { json, KpisAnswer, KpisQuery } from "./ops_schemas.ts";
-import { jsonText, sharedRead } from "./shared_read_routes.ts";
 
 export { render };
 

@@ -14,7 +14,7 @@ import type { AnyRow } from "../../r2/tables/rows.ts";
 import { writeDataFiles } from "../../r2/testing/lake_fixture.ts";
 import { sampleRows } from "../../r2/testing/sample_rows.ts";
 import { auditTable, silverKey } from "../../r2/testing/table_audit.ts";
-import { openLakeTable } from "../../test/workerd/lake_table.ts";
+import { openLakeTable, stageInput } from "../../test/workerd/lake_table.ts";
 
 const auth = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const fetchApp = (path: string, init?: RequestInit) =>
@@ -31,15 +31,7 @@ describe("table maintenance through the TableCommitter", () => {
     const stage = async (rows: AnyRow[]) => {
       const tag = `m${n++}`;
       const written = await writeDataFiles(store, table, SILVER, rows, tag);
-      const result = await committer.stage({
-        table: SILVER.name,
-        stageId: tag,
-        owners: [tag],
-        files: written.map((w) => w.file),
-        rows: rows.length,
-        duplicates: 0,
-      });
-      expect(result).toEqual({ ok: true });
+      expect(await committer.stage(stageInput(SILVER, tag, written))).toEqual({ ok: true });
       return written;
     };
     const audit = async () => {
